@@ -1,0 +1,48 @@
+import type { KeepstoreConfig } from '../config/config.js';
+import type { ClusterStatus } from './cluster-status.js';
+
+/**
+ * Every message on the primary <-> worker channel. One discriminated union per direction;
+ * receivers call the guard first (other libraries, e.g. prom-client, share the channel and
+ * their messages are ignored) and then switch exhaustively on `type`.
+ */
+export type PrimaryToWorker =
+  | { type: 'init'; index: number; config: KeepstoreConfig; volumes: string[] }
+  | { type: 'volumes'; volumes: string[] }
+  | { type: 'shutdown' }
+  | { type: 'rpc:reply'; id: number; result: RpcResult };
+
+export type WorkerToPrimary =
+  /** The worker's message handler is installed: send `init` now (earlier messages could be lost). */
+  | { type: 'hello' }
+  | { type: 'listening' }
+  | { type: 'rpc'; id: number; call: RpcCall };
+
+/** Requests a worker makes of the primary, answered by one `rpc:reply` with the same id. */
+export type RpcCall = { method: 'status' };
+
+export type RpcResult =
+  | { ok: true; value: RpcValue }
+  | { ok: false; status: number; message: string };
+
+export type RpcValue = { method: 'status'; status: ClusterStatus };
+
+const PRIMARY_TYPES = new Set<string>(['init', 'volumes', 'shutdown', 'rpc:reply'] satisfies PrimaryToWorker['type'][]);
+const WORKER_TYPES = new Set<string>(['hello', 'listening', 'rpc'] satisfies WorkerToPrimary['type'][]);
+
+function hasType(msg: unknown, types: Set<string>): boolean {
+  return typeof msg === 'object' && msg !== null && types.has((msg as { type?: unknown }).type as string);
+}
+
+export function isPrimaryToWorker(msg: unknown): msg is PrimaryToWorker {
+  return hasType(msg, PRIMARY_TYPES);
+}
+
+export function isWorkerToPrimary(msg: unknown): msg is WorkerToPrimary {
+  return hasType(msg, WORKER_TYPES);
+}
+
+/** For exhaustive switches: a new message type that is not handled fails to compile. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled IPC message ${JSON.stringify(value)}`);
+}

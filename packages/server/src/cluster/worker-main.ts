@@ -1,0 +1,92 @@
+/**
+ * Entry point of a worker process (forked by the primary's WorkerPool). It waits for the
+ * primary's `init`, opens its volumes, serves the HTTP API on the shared port, and on
+ * `shutdown` (or when the primary goes away) stops accepting and exits once in-flight requests
+ * are done or the grace period ends.
+ */
+import type { Server } from 'node:http';
+import { createApp } from '../http/app.js';
+import type { WorkerContext } from '../http/worker-context.js';
+import { listenHostPort, type KeepstoreConfig } from '../config/config.js';
+import { createLogger, describeError, type Logger } from '../log/logger.js';
+import { DirectoryVolume } from '../volume/directory-volume.js';
+import { VolumeSet } from '../volume/volume-set.js';
+import { assertNever, isPrimaryToWorker, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.js';
+import { RpcClient } from './rpc-client.js';
+
+const send = (msg: WorkerToPrimary): void => {
+  if (process.connected) process.send?.(msg);
+};
+const rpc = new RpcClient(send);
+let worker: { ctx: WorkerContext; server: Server } | null = null;
+let stopping = false;
+
+async function start(index: number, config: KeepstoreConfig): Promise<void> {
+  const log = createLogger({ ...config.log, role: 'worker', worker: index });
+  const volumes = new VolumeSet(config.volumes.map((spec) => new DirectoryVolume(spec)));
+  for (const v of volumes.list) await v.init();
+  const ctx: WorkerContext = { config, index, log, volumes, rpc };
+  const app = createApp(ctx);
+  const { host, port } = listenHostPort(config.listen);
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000; // longer than typical client/proxy idle timeouts
+  server.headersTimeout = 66_000;
+  worker = { ctx, server };
+  send({ type: 'listening' });
+}
+
+/** Stop accepting, let in-flight requests finish, then exit 0; force-close after the grace period. */
+function shutdown(log: Logger | null, graceMs: number): void {
+  if (stopping) return;
+  stopping = true;
+  if (!worker) process.exit(0);
+  log?.info('worker stopping');
+  const timer = setTimeout(() => {
+    log?.warn('grace period over, closing remaining connections');
+    worker?.server.closeAllConnections();
+  }, graceMs);
+  timer.unref();
+  worker.server.close(() => {
+    log?.info('worker stopped');
+    process.exit(0);
+  });
+  worker.server.closeIdleConnections();
+}
+
+function onMessage(msg: PrimaryToWorker): void {
+  switch (msg.type) {
+    case 'init':
+      start(msg.index, msg.config).catch((err) => {
+        process.stderr.write(`worker ${msg.index} failed to start: ${JSON.stringify(describeError(err))}\n`);
+        process.exit(1);
+      });
+      return;
+    case 'volumes':
+      return; // volume ownership matters to the pull and trash executors
+    case 'shutdown':
+      shutdown(worker?.ctx.log ?? null, worker?.ctx.config.shutdownGracePeriod ?? 0);
+      return;
+    case 'rpc:reply':
+      rpc.handle(msg);
+      return;
+    default:
+      assertNever(msg);
+  }
+}
+
+process.on('message', (msg: unknown) => {
+  if (isPrimaryToWorker(msg)) onMessage(msg);
+});
+send({ type: 'hello' });
+// The primary is gone (crashed or killed): finish what we have and leave, never linger.
+process.on('disconnect', () => {
+  rpc.failAll(new Error('primary went away'));
+  shutdown(worker?.ctx.log ?? null, worker?.ctx.config.shutdownGracePeriod ?? 0);
+});
+// SIGTERM to the whole process group (systemd, Ctrl-C): the primary coordinates the stop.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => shutdown(worker?.ctx.log ?? null, worker?.ctx.config.shutdownGracePeriod ?? 0));

@@ -1,0 +1,194 @@
+import cluster, { type Worker } from 'node:cluster';
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { KeepstoreConfig } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+import { describeError } from '../log/logger.js';
+import type { WorkerStatus } from './cluster-status.js';
+import { isWorkerToPrimary, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.js';
+import { RestartBackoff } from './restart-backoff.js';
+import { assignVolumes } from './volume-assignment.js';
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+
+interface Slot {
+  index: number;
+  worker: Worker | null;
+  state: WorkerStatus['state'];
+  volumes: string[];
+  restarts: number;
+  backoff: RestartBackoff;
+  respawnTimer: NodeJS.Timeout | null;
+}
+
+export interface WorkerPoolEvents {
+  /** A worker (new or respawned) is listening and owns `volumes`. */
+  ready: [index: number, volumes: string[]];
+  /** A worker died unexpectedly; whatever it was doing must be handed back. */
+  died: [index: number];
+  /** A worker retired cleanly (shrink or rolling reload). */
+  retired: [index: number];
+  /** A message from a worker; `reply` answers that very process (even a retiring one). */
+  message: [index: number, msg: WorkerToPrimary, reply: (msg: PrimaryToWorker) => void];
+}
+
+/**
+ * The primary's view of its workers: one slot per stable worker index. It forks, assigns
+ * volumes, respawns dead workers with backoff, and on reload replaces workers one by one
+ * (new one listening before the old one stops) so no request is dropped.
+ */
+export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
+  private slots: Slot[] = [];
+  private readonly retiring = new Map<Worker, number>();
+  private stopping = false;
+  private config: KeepstoreConfig;
+
+  constructor(
+    config: KeepstoreConfig,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.config = config;
+    cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
+  }
+
+  /** Fork every worker; resolves when all listen. A worker that dies during its first start is fatal. */
+  async start(): Promise<void> {
+    const owned = assignVolumes(this.config.volumes.map((v) => v.uuid), this.config.workers);
+    this.slots = owned.map((volumes, index) => this.newSlot(index, volumes));
+    await Promise.all(this.slots.map((slot) => this.spawn(slot, true)));
+  }
+
+  get currentConfig(): KeepstoreConfig {
+    return this.config;
+  }
+
+  /** Workers that own `volumeUuid` and are listening. */
+  owners(volumeUuid: string): number[] {
+    return this.slots.filter((s) => s.state === 'listening' && s.volumes.includes(volumeUuid)).map((s) => s.index);
+  }
+
+  send(index: number, msg: PrimaryToWorker): boolean {
+    const worker = this.slots[index]?.worker;
+    if (!worker || !worker.isConnected()) return false;
+    return worker.send(msg);
+  }
+
+  /** Send to a specific worker process (replies go back to whoever asked, even a retiring one). */
+  sendTo(worker: Worker, msg: PrimaryToWorker): void {
+    if (worker.isConnected()) worker.send(msg);
+  }
+
+  status(): WorkerStatus[] {
+    return this.slots.map((s) => ({
+      index: s.index,
+      pid: s.worker?.process.pid ?? null,
+      state: s.state,
+      volumes: [...s.volumes],
+      restarts: s.restarts,
+    }));
+  }
+
+  /**
+   * Apply a new config (SIGHUP): every index of the new pool gets a fresh worker with the new
+   * config; the old worker at that index retires only after its replacement listens. Indexes
+   * beyond the new size retire.
+   */
+  async reload(config: KeepstoreConfig): Promise<void> {
+    this.config = config;
+    const owned = assignVolumes(config.volumes.map((v) => v.uuid), config.workers);
+    const old = this.slots;
+    this.slots = owned.map((volumes, index) => {
+      const prev = old[index];
+      const slot = this.newSlot(index, volumes);
+      if (prev) slot.restarts = prev.restarts;
+      return slot;
+    });
+    for (const slot of this.slots) {
+      const prev = old[slot.index];
+      if (prev?.respawnTimer) clearTimeout(prev.respawnTimer);
+      await this.spawn(slot, false).catch(() => undefined);
+      if (prev?.worker) this.retire(prev.worker, prev.index);
+    }
+    for (const prev of old.slice(this.slots.length)) {
+      if (prev.respawnTimer) clearTimeout(prev.respawnTimer);
+      if (prev.worker) this.retire(prev.worker, prev.index);
+    }
+  }
+
+  /** Ask every worker to finish in-flight work and exit; SIGKILL what is left after graceMs. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const all = [...this.slots.flatMap((s) => (s.worker ? [s.worker] : [])), ...this.retiring.keys()];
+    for (const slot of this.slots) if (slot.respawnTimer) clearTimeout(slot.respawnTimer);
+    const exited = all.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
+    for (const w of all) this.sendTo(w, { type: 'shutdown' });
+    const timer = setTimeout(() => {
+      for (const w of all) if (!w.isDead()) w.process.kill('SIGKILL');
+    }, graceMs + 2_000);
+    await Promise.all(exited);
+    clearTimeout(timer);
+  }
+
+  private newSlot(index: number, volumes: string[]): Slot {
+    return { index, worker: null, state: 'starting', volumes, restarts: 0, backoff: new RestartBackoff(), respawnTimer: null };
+  }
+
+  private retire(worker: Worker, index: number): void {
+    this.retiring.set(worker, index);
+    this.sendTo(worker, { type: 'shutdown' });
+  }
+
+  /** Fork a worker for `slot`; resolves once it listens, rejects if it dies first. */
+  private spawn(slot: Slot, fatalIfDiesEarly: boolean): Promise<void> {
+    slot.state = 'starting';
+    slot.respawnTimer = null;
+    const worker = cluster.fork();
+    slot.worker = worker;
+    this.log.info('worker starting', { workerIndex: slot.index, pid: worker.process.pid, volumes: slot.volumes });
+    return new Promise((resolve, reject) => {
+      let listening = false;
+      worker.on('message', (msg: unknown) => {
+        if (!isWorkerToPrimary(msg)) return;
+        if (msg.type === 'hello') {
+          this.sendTo(worker, { type: 'init', index: slot.index, config: this.config, volumes: slot.volumes });
+          return;
+        }
+        if (msg.type === 'listening' && !listening) {
+          listening = true;
+          if (slot.worker === worker) slot.state = 'listening';
+          this.log.info('worker listening', { workerIndex: slot.index, pid: worker.process.pid });
+          if (slot.worker === worker) this.emit('ready', slot.index, slot.volumes);
+          resolve();
+          return;
+        }
+        this.emit('message', slot.index, msg, (m) => this.sendTo(worker, m));
+      });
+      worker.once('exit', (code, signal) => {
+        if (!listening) reject(new Error(`worker ${slot.index} exited during start-up (code ${code}, signal ${signal})`));
+        this.onExit(slot, worker, code, signal, fatalIfDiesEarly && !listening);
+      });
+    });
+  }
+
+  private onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null, fatal: boolean): void {
+    const retiredIndex = this.retiring.get(worker);
+    if (retiredIndex !== undefined) {
+      this.retiring.delete(worker);
+      this.log.info('worker retired', { workerIndex: retiredIndex, pid: worker.process.pid, code });
+      this.emit('retired', retiredIndex);
+      return;
+    }
+    if (this.stopping || slot.worker !== worker || this.slots[slot.index] !== slot) return;
+    slot.worker = null;
+    this.emit('died', slot.index);
+    if (fatal) return; // start() rejects; the primary exits with the configuration error
+    const delay = slot.backoff.nextDelay(Date.now());
+    slot.restarts++;
+    slot.state = 'waiting-restart';
+    this.log.warn('worker died, restarting', { workerIndex: slot.index, pid: worker.process.pid, code, signal, restartInMs: delay });
+    slot.respawnTimer = setTimeout(() => {
+      this.spawn(slot, false).catch((err) => this.log.warn('worker restart failed', { workerIndex: slot.index, error: describeError(err) }));
+    }, delay);
+  }
+}

@@ -1,0 +1,26 @@
+import type { ParsedConfig, VolumeConfig } from './schema.js';
+
+/** A volume as the rest of the server sees it: config plus its storage-class priority. */
+export interface ResolvedVolume extends VolumeConfig {
+  /** Highest priority among its storage classes (rendezvous order puts higher first). */
+  priority: number;
+}
+
+/**
+ * The validated, resolved and frozen configuration. Durations are milliseconds; the signing
+ * key is read from its file; volume roots are absolute. It is plain JSON so the primary can
+ * hand it to workers over IPC.
+ */
+export interface KeepstoreConfig extends Omit<ParsedConfig, 'volumes' | 'blobSigningKeyFile' | 'publicUrl'> {
+  publicUrl: string;
+  blobSigningKey: string;
+  volumes: ResolvedVolume[];
+  /** Where it was loaded from (null: built-in defaults), for SIGHUP reloads and logs. */
+  source: string | null;
+}
+
+export function listenHostPort(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  const host = listen.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  return { host: host === '' ? '0.0.0.0' : host, port: Number(listen.slice(i + 1)) };
+}

@@ -1,0 +1,88 @@
+import os from 'node:os';
+import { z } from 'zod';
+import { parseDuration } from '@keepstore/protocol';
+
+/** Arvados object uuid: cluster id, type infix, 15 characters. */
+const UUID_RE = /^[a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{15}$/;
+
+/** Durations are Go-style strings ("90s", "5m", "336h") or a number of seconds; stored as ms. */
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'must be "host:port"')
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
+
+const volume = z.strictObject({
+  uuid: z.string().regex(UUID_RE, 'must look like "zzzzz-nyw5e-000000000000000"'),
+  driver: z.literal('directory').default('directory'),
+  root: z.string().min(1),
+  readOnly: z.boolean().default(false),
+  replication: z.number().int().min(1).default(1),
+  storageClasses: z.array(z.string().min(1)).min(1).default(['default']),
+});
+
+const storageClass = z.strictObject({ priority: z.number().int().default(0) });
+
+const redis = z.strictObject({
+  url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+  keyPrefix: z.string().default('keepstore:'),
+  heartbeatInterval: duration.prefault('5s'), // heartbeat record refresh; its TTL is 3x this
+});
+
+/** The configuration file, with every default in one place (units in comments). */
+export const configSchema = z
+  .strictObject({
+    /** This server's uuid: namespaces its Redis keys and names it in the fleet view. */
+    uuid: z.string().regex(UUID_RE).default('zzzzz-bi6l4-000000000000000'),
+    listen: listen.default('127.0.0.1:25107'),
+    /** How peers and the fleet view reach us; default http://<listen>. */
+    publicUrl: z.string().url().optional(),
+    workers: z.number().int().min(1).max(256).default(() => os.availableParallelism()),
+    systemRootToken: z.string().default(''),
+    managementToken: z.string().default(''),
+    blobSigning: z.boolean().default(false),
+    blobSigningKey: z.string().optional(),
+    blobSigningKeyFile: z.string().optional(),
+    blobSigningTTL: duration.prefault('336h'),
+    blobTrash: z.boolean().default(true),
+    blobTrashLifetime: duration.prefault('336h'),
+    blobTrashCheckInterval: duration.prefault('24h'),
+    pullConcurrency: z.number().int().min(1).max(1024).default(4), // pulls in flight per worker
+    pullConnectTimeout: duration.prefault('5s'), // per peer server tried
+    pullIdleTimeout: duration.prefault('20s'), // no byte from the peer for this long: next server
+    trashConcurrency: z.number().int().min(1).max(1024).default(4), // trash ops in flight per worker
+    maxConcurrentRequests: z.number().int().min(1).default(256), // per worker, block requests
+    maxQueuedRequests: z.number().int().min(0).default(1024), // per worker, waiting for a slot
+    shutdownGracePeriod: duration.prefault('30s'), // SIGTERM: in-flight work gets this long
+    storageClasses: z.record(z.string(), storageClass).default({}),
+    volumes: z.array(volume).min(1).prefault([{ uuid: 'zzzzz-nyw5e-000000000000000', root: './data' }]),
+    redis: redis.optional(),
+    log: z
+      .strictObject({
+        level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+        format: z.enum(['json', 'text']).default('json'),
+      })
+      .prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.volumes.forEach((v, i) => {
+      if (seen.has(v.uuid)) ctx.addIssue({ code: 'custom', path: ['volumes', i, 'uuid'], message: 'duplicate volume uuid' });
+      seen.add(v.uuid);
+    });
+    if (cfg.blobSigningKey !== undefined && cfg.blobSigningKeyFile !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['blobSigningKeyFile'], message: 'set blobSigningKey or blobSigningKeyFile, not both' });
+    }
+  });
+
+export type ConfigFile = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type VolumeConfig = ParsedConfig['volumes'][number];

@@ -1,0 +1,73 @@
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { Router, type Request, type Response } from 'express';
+import { EMPTY_BLOCK_HASH, MAX_BLOCK_SIZE, parseLocator, type Locator } from '@keepstore/protocol';
+import { BadRequestError, InvalidLocatorError, MethodNotAllowedError, NotFoundError, TooLargeError } from '../../errors.js';
+import { BlockVerifier } from '../block-verifier.js';
+import { checkReadPermission, responseLocator } from '../permission.js';
+import type { WorkerContext } from '../worker-context.js';
+
+export function locatorParam(req: Request): Locator {
+  try {
+    return parseLocator(String(req.params['locator'] ?? ''));
+  } catch {
+    throw new InvalidLocatorError();
+  }
+}
+
+/** GET/HEAD: find the block, stream it through the hash check (HEAD reads it to verify). */
+async function readBlock(ctx: WorkerContext, req: Request, res: Response, head: boolean): Promise<void> {
+  const loc = locatorParam(req);
+  if (!head && loc.size === null && loc.hash !== EMPTY_BLOCK_HASH) throw new MethodNotAllowedError('no size hint');
+  checkReadPermission(ctx.config, req, loc);
+  res.type('application/octet-stream');
+  if (loc.hash === EMPTY_BLOCK_HASH) {
+    res.setHeader('Content-Length', '0');
+    res.status(200).end();
+    return;
+  }
+  const found = await ctx.volumes.locate(loc.hash);
+  if (!found || (loc.size !== null && loc.size !== found.stat.size)) throw new NotFoundError();
+  const { stream, size } = await found.volume.openRead(loc.hash);
+  const verify = new BlockVerifier(loc.hash);
+  if (head) {
+    await pipeline(stream, verify, new Writable({ write: (_c, _e, cb) => cb() }));
+    res.setHeader('Content-Length', String(size));
+    res.status(200).end();
+    return;
+  }
+  res.setHeader('Content-Length', String(size));
+  res.status(200);
+  await pipeline(stream, verify, res);
+}
+
+function contentLength(req: Request): number | null {
+  const header = req.get('Content-Length');
+  if (header === undefined) return null;
+  if (!/^\d+$/.test(header)) throw new BadRequestError('invalid Content-Length');
+  return Number(header);
+}
+
+/** PUT: stream the body through MD5 into a temp file; see VolumeSet.store for the rest. */
+async function writeBlock(ctx: WorkerContext, req: Request, res: Response): Promise<void> {
+  const loc = locatorParam(req);
+  const length = contentLength(req);
+  if ((length ?? 0) > MAX_BLOCK_SIZE) throw new TooLargeError();
+  const result = await ctx.volumes.store(loc.hash, req, { expectedSize: length });
+  const { volume, stat } = result;
+  res.setHeader('X-Keep-Replicas-Stored', String(volume.replication));
+  res.setHeader(
+    'X-Keep-Storage-Classes-Confirmed',
+    volume.storageClasses.map((c) => `${c}=${volume.replication}`).join(', '),
+  );
+  res.type('text/plain').status(200).send(`${responseLocator(ctx.config, req, `${loc.hash}+${stat.size}`)}\n`);
+}
+
+/** Routes for block data: GET, HEAD and PUT by locator. */
+export function blockRoutes(ctx: WorkerContext): Router {
+  const router = Router();
+  router.head('/:locator', (req, res) => readBlock(ctx, req, res, true));
+  router.get('/:locator', (req, res) => readBlock(ctx, req, res, false));
+  router.put('/:locator', (req, res) => writeBlock(ctx, req, res));
+  return router;
+}

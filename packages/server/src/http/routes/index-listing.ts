@@ -1,0 +1,43 @@
+import { once } from 'node:events';
+import { Router, type Request, type Response } from 'express';
+import { BadRequestError, NotFoundError } from '../../errors.js';
+import type { DirectoryVolume } from '../../volume/directory-volume.js';
+import { requireToken } from '../middleware/auth.js';
+import type { WorkerContext } from '../worker-context.js';
+
+const PREFIX_RE = /^[0-9a-f]{0,32}$/;
+
+function prefixOf(req: Request): string {
+  const fromPath = req.params['prefix'];
+  const fromQuery = req.query['prefix'];
+  const prefix = typeof fromPath === 'string' ? fromPath : typeof fromQuery === 'string' ? fromQuery : '';
+  if (!PREFIX_RE.test(prefix)) throw new BadRequestError('invalid prefix');
+  return prefix;
+}
+
+/**
+ * Stream `HASH+SIZE MTIME_NS` lines, then the empty line that tells the client the listing is
+ * complete. A failure mid-way destroys the response without that line (the error handler does).
+ */
+async function streamIndex(res: Response, volumes: readonly DirectoryVolume[], prefix: string): Promise<void> {
+  res.type('text/plain').status(200);
+  for (const volume of volumes) {
+    for await (const entry of volume.index(prefix)) {
+      if (!res.write(`${entry.hash}+${entry.size} ${entry.mtimeNs}\n`)) await once(res, 'drain');
+    }
+  }
+  res.end('\n');
+}
+
+/** GET /index[/PREFIX] and GET /mounts/UUID/blocks, admin only. */
+export function indexRoutes(ctx: WorkerContext): Router {
+  const router = Router();
+  const admin = requireToken(ctx.config.systemRootToken);
+  router.get(['/index', '/index/:prefix'], admin, (req, res) => streamIndex(res, ctx.volumes.list, prefixOf(req)));
+  router.get('/mounts/:uuid/blocks', admin, (req, res) => {
+    const volume = ctx.volumes.get(String(req.params['uuid']));
+    if (!volume) throw new NotFoundError('mount not found');
+    return streamIndex(res, [volume], prefixOf(req));
+  });
+  return router;
+}

@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import { requireToken } from '../middleware/auth.js';
+import type { WorkerContext } from '../worker-context.js';
+
+/**
+ * GET /status.json: the operator view. Volumes (with free space, as this worker sees them) and
+ * the cluster view from the primary: workers with their volumes, the pull and trash queues.
+ */
+export function statusRoutes(ctx: WorkerContext): Router {
+  const router = Router();
+  router.get('/status.json', requireToken(ctx.config.systemRootToken), async (_req, res) => {
+    const [{ status }, volumes] = await Promise.all([
+      ctx.rpc.call({ method: 'status' }),
+      Promise.all(
+        ctx.volumes.list.map(async (v) => ({
+          uuid: v.uuid,
+          device_id: v.deviceId,
+          read_only: v.readOnly,
+          replication: v.replication,
+          storage_classes: v.storageClasses,
+          bytes_free: await v.freeBytes(),
+        })),
+      ),
+    ]);
+    res.json({
+      volumes,
+      workers: status.workers,
+      pullQueue: status.pullQueue,
+      trashQueue: { ...status.trashQueue, enabled: ctx.config.blobTrash },
+      servedBy: ctx.index,
+    });
+  });
+  return router;
+}

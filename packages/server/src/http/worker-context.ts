@@ -1,0 +1,13 @@
+import type { KeepstoreConfig } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+import type { RpcClient } from '../cluster/rpc-client.js';
+import type { VolumeSet } from '../volume/volume-set.js';
+
+/** Everything a worker's HTTP handlers and executors need, built once per worker process. */
+export interface WorkerContext {
+  readonly config: KeepstoreConfig;
+  readonly index: number;
+  readonly log: Logger;
+  readonly volumes: VolumeSet;
+  readonly rpc: RpcClient;
+}

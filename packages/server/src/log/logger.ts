@@ -1,0 +1,50 @@
+import winston from 'winston';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  format: 'json' | 'text';
+  /** "primary" or "worker"; workers also carry their stable index. */
+  role: string;
+  worker?: number;
+}
+
+/**
+ * winston nests an Error in metadata as `{}`; turn every Error value (top level or one level
+ * down) into `{name, message, code}` so failures are readable in the JSON lines.
+ */
+const serializeErrors = winston.format((info) => {
+  for (const [key, value] of Object.entries(info)) {
+    if (value instanceof Error) info[key] = describeError(value);
+  }
+  return info;
+});
+
+export function describeError(err: unknown): { name: string; message: string; code?: string } {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const code = (err as { code?: unknown }).code;
+  return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/** One logger per process: JSON lines (or text for humans) on stderr, tagged with the role. */
+export function createLogger(opts: LoggerOptions): Logger {
+  const base = [winston.format.timestamp(), serializeErrors()];
+  const format =
+    opts.format === 'json'
+      ? winston.format.combine(...base, winston.format.json())
+      : winston.format.combine(
+          ...base,
+          winston.format.printf(({ timestamp, level, message, role, worker, ...rest }) => {
+            const who = worker === undefined ? String(role) : `${String(role)} ${String(worker)}`;
+            const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+            return `${String(timestamp)} ${level} [${who}] ${String(message)}${extra}`;
+          }),
+        );
+  return winston.createLogger({
+    level: opts.level,
+    format,
+    defaultMeta: opts.worker === undefined ? { role: opts.role } : { role: opts.role, worker: opts.worker },
+    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],
+  });
+}
