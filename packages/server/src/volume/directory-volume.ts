@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { KeepError, NotFoundError, WriteFailedError } from '../errors.js';
+import { batches, blockDirEntries } from './block-dirs.js';
+import { emptyTrash, trashBlock, untrashBlock } from './directory-trash.js';
+import { errnoCode, isMissing, mapWriteError } from './fs-errors.js';
+import { assertHash, assertPrefix, blockDir, blockPath, BLOCK_NAME_RE, TEMP_NAME_RE } from './layout.js';
+import { DirectoryPendingWrite } from './pending-write.js';
+import { sameFileContent, withFile } from './same-content.js';
+import type { BlockStat, IndexEntry, PendingWrite, TrashEntry, VolumeSpec } from './types.js';
+
+/**
+ * Read buffer of a block stream. A GET holds at most about this much in the read stream plus
+ * one chunk of this size queued in the HTTP response: ~2 MiB per transfer.
+ */
+export const READ_HIGH_WATER_MARK = 1024 * 1024; // 1 MiB
+
+/** Index entries stat'ed concurrently: bounds both memory and open requests per index walk. */
+const INDEX_STAT_BATCH = 64;
+
+/**
+ * A Keep volume stored in a local directory, in the Arvados UnixVolume layout (see layout.ts).
+ * Safe to use from several processes at once: every write goes through a private temp file
+ * and an atomic rename, and every reader opens the file before it stats it.
+ */
+export class DirectoryVolume {
+  readonly uuid: string;
+  readonly root: string;
+  readonly readOnly: boolean;
+  readonly replication: number;
+  readonly storageClasses: string[];
+  readonly priority: number;
+  /** Identifies the storage behind the volume in `/mounts` (`directory:/abs/root`). */
+  readonly deviceId: string;
+
+  constructor(spec: VolumeSpec) {
+    this.uuid = spec.uuid;
+    this.root = path.resolve(spec.root);
+    this.readOnly = spec.readOnly;
+    this.replication = spec.replication;
+    this.storageClasses = [...spec.storageClasses];
+    this.priority = spec.priority;
+    this.deviceId = `directory:${this.root}`;
+  }
+
+  /** Creates the root of a writable volume if needed; throws unless the root is a directory. */
+  async init(): Promise<void> {
+    if (!this.readOnly) await fs.mkdir(this.root, { recursive: true });
+    let st;
+    try {
+      st = await fs.stat(this.root);
+    } catch (err) {
+      throw new Error(`volume ${this.uuid}: root ${this.root} is not accessible: ${String(err)}`);
+    }
+    if (!st.isDirectory()) throw new Error(`volume ${this.uuid}: root ${this.root} is not a directory`);
+  }
+
+  /**
+   * Deletes temp files left by crashed writes whose mtime is older than `olderThanMs`
+   * (0: all of them; only safe when no write can be in progress). Returns how many it deleted.
+   */
+  async removeStaleTempFiles(olderThanMs: number): Promise<number> {
+    if (this.readOnly) return 0;
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    for await (const [dirPath, name] of blockDirEntries(this.root, '')) {
+      if (!TEMP_NAME_RE.test(name)) continue;
+      const p = path.join(dirPath, name);
+      try {
+        if (olderThanMs > 0 && (await fs.lstat(p)).mtimeMs >= cutoff) continue;
+        await fs.unlink(p);
+        removed++;
+      } catch (err) {
+        if (!isMissing(err)) throw err; // committed or removed meanwhile
+      }
+    }
+    return removed;
+  }
+
+  /** Size and mtime of a stored block; null if it is not on this volume. */
+  async stat(hash: string): Promise<BlockStat | null> {
+    assertHash(hash);
+    try {
+      const st = await fs.stat(blockPath(this.root, hash), { bigint: true });
+      return st.isFile() ? { size: Number(st.size), mtimeNs: st.mtimeNs } : null;
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Opens a block for reading. The fd is opened first and then fstat'ed, so size and mtime
+   * describe exactly the bytes streamed even if the block is replaced or trashed meanwhile.
+   * The caller must consume or destroy the stream (that closes the fd).
+   */
+  async openRead(hash: string): Promise<{ stream: Readable; size: number; mtimeNs: bigint }> {
+    assertHash(hash);
+    let fh;
+    try {
+      fh = await fs.open(blockPath(this.root, hash), 'r');
+    } catch (err) {
+      if (isMissing(err)) throw new NotFoundError();
+      throw err;
+    }
+    try {
+      const st = await fh.stat({ bigint: true });
+      if (!st.isFile()) throw new NotFoundError();
+      const stream = fh.createReadStream({ highWaterMark: READ_HIGH_WATER_MARK });
+      return { stream, size: Number(st.size), mtimeNs: st.mtimeNs };
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Starts writing a block into a new temp file next to its final name. */
+  async beginWrite(hash: string): Promise<PendingWrite> {
+    assertHash(hash);
+    this.#assertWritable();
+    const mapError = (err: unknown): KeepError => mapWriteError(this.uuid, hash, err);
+    const dir = blockDir(this.root, hash);
+    const tmp = path.join(dir, `tmp${hash}-${randomBytes(6).toString('hex')}`);
+    try {
+      // Not recursive: a vanished root (unmounted disk) must fail, not be recreated.
+      await fs.mkdir(dir).catch((err: unknown) => {
+        if (errnoCode(err) !== 'EEXIST') throw err;
+      });
+      const fh = await fs.open(tmp, 'wx', 0o600);
+      return new DirectoryPendingWrite(tmp, blockPath(this.root, hash), fh, mapError);
+    } catch (err) {
+      throw mapError(err);
+    }
+  }
+
+  /**
+   * True if the stored block and the file at `otherPath` hold the same bytes (streamed,
+   * bounded memory). NotFoundError if the block is not on this volume.
+   */
+  async sameContent(hash: string, otherPath: string): Promise<boolean> {
+    assertHash(hash);
+    try {
+      return await withFile(blockPath(this.root, hash), (stored) =>
+        withFile(otherPath, (other) => sameFileContent(stored, other)),
+      );
+    } catch (err) {
+      if (isMissing(err)) throw new NotFoundError();
+      throw err;
+    }
+  }
+
+  /** Sets the block's mtime to now, so it is not garbage-collected, and returns its stat. */
+  async touch(hash: string): Promise<BlockStat> {
+    assertHash(hash);
+    this.#assertWritable();
+    const now = new Date();
+    try {
+      await fs.utimes(blockPath(this.root, hash), now, now);
+    } catch (err) {
+      if (isMissing(err)) throw new NotFoundError();
+      throw mapWriteError(this.uuid, hash, err);
+    }
+    const st = await this.stat(hash);
+    if (!st) throw new NotFoundError();
+    return st;
+  }
+
+  /** Bytes available to us on the volume's filesystem; 0 if that cannot be determined. */
+  async freeBytes(): Promise<number> {
+    return (await this.availableBytes()) ?? 0;
+  }
+
+  /** Like freeBytes(), but null when statfs fails (e.g. the root has vanished). */
+  async availableBytes(): Promise<number | null> {
+    try {
+      const s = await fs.statfs(this.root);
+      return s.bavail * s.bsize;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Stored blocks whose hash starts with `prefix`, in directory order. Streams through the
+   * directories (never lists the whole volume in memory) and reads only the `HASH[0:3]`
+   * directories that can match. Temp and trash files are skipped.
+   */
+  async *index(prefix = ''): AsyncGenerator<IndexEntry> {
+    assertPrefix(prefix);
+    const names = this.#matchingNames(prefix);
+    for await (const batch of batches(names, INDEX_STAT_BATCH)) {
+      const stats = await Promise.all(batch.map((hash) => this.stat(hash)));
+      for (let i = 0; i < batch.length; i++) {
+        const st = stats[i];
+        const hash = batch[i];
+        if (st && hash !== undefined) yield { hash, size: st.size, mtimeNs: st.mtimeNs };
+      }
+    }
+  }
+
+  /** Moves the block to trash until `nowSeconds + lifetimeSeconds`; lifetime 0 deletes it. */
+  async trash(hash: string, lifetimeSeconds: number, nowSeconds: number): Promise<void> {
+    assertHash(hash);
+    this.#assertWritable();
+    await trashBlock(this.root, hash, lifetimeSeconds, nowSeconds).catch(this.#mapper(hash));
+  }
+
+  /** Restores the trash copy with the latest deadline; NotFoundError if none. */
+  async untrash(hash: string): Promise<void> {
+    assertHash(hash);
+    this.#assertWritable();
+    await untrashBlock(this.root, hash).catch(this.#mapper(hash));
+  }
+
+  /** Deletes trash whose deadline is <= `nowSeconds`; returns what it deleted. */
+  async emptyTrash(nowSeconds: number): Promise<TrashEntry[]> {
+    if (this.readOnly) return [];
+    return emptyTrash(this.root, nowSeconds);
+  }
+
+  /** Unlinks the block; NotFoundError if absent. */
+  async delete(hash: string): Promise<void> {
+    assertHash(hash);
+    this.#assertWritable();
+    await fs.unlink(blockPath(this.root, hash)).catch((err: unknown) => {
+      if (isMissing(err)) throw new NotFoundError();
+      throw mapWriteError(this.uuid, hash, err);
+    });
+  }
+
+  async *#matchingNames(prefix: string): AsyncGenerator<string> {
+    for await (const [, name] of blockDirEntries(this.root, prefix)) {
+      if (BLOCK_NAME_RE.test(name) && name.startsWith(prefix)) yield name;
+    }
+  }
+
+  #assertWritable(): void {
+    if (this.readOnly) throw new WriteFailedError('volume is read-only');
+  }
+
+  #mapper(hash: string): (err: unknown) => never {
+    return (err) => {
+      throw mapWriteError(this.uuid, hash, err);
+    };
+  }
+}

@@ -1,0 +1,112 @@
+import type { Readable } from 'node:stream';
+import { MAX_BLOCK_SIZE, rendezvousOrder } from '@keepstore/protocol';
+import { FullError, KeepError, NotFoundError, WriteFailedError } from '../errors.js';
+import type { DirectoryVolume } from './directory-volume.js';
+import { storeBlock } from './store-block.js';
+import type { BlockStat } from './types.js';
+
+/** Free space a write target must have beyond the block itself (directory entries, fs slack). */
+export const FREE_SPACE_MARGIN = 1024 * 1024; // 1 MiB
+
+export interface StoreOptions {
+  /** Size the block must have (the locator's size hint), or null when unknown. */
+  expectedSize: number | null;
+  /** Write to this volume only (a pull entry's mount_uuid). */
+  only?: string;
+  /** Aborts the transfer (e.g. a pull that timed out); the temp file is removed. */
+  signal?: AbortSignal;
+}
+
+export interface StoreResult {
+  /** The volume that now holds the block. */
+  volume: DirectoryVolume;
+  stat: BlockStat;
+  /** True when an identical copy was already stored and only touched. */
+  touchedExisting: boolean;
+}
+
+/** Called when a volume fails during a lookup that goes on with the other volumes. */
+export type VolumeErrorHandler = (volume: DirectoryVolume, err: unknown) => void;
+
+/** All volumes of this server, and the decisions that involve more than one of them. */
+export class VolumeSet {
+  readonly #volumes: readonly DirectoryVolume[];
+  readonly #byUuid: ReadonlyMap<string, DirectoryVolume>;
+  readonly #onError: VolumeErrorHandler;
+
+  constructor(volumes: readonly DirectoryVolume[], options: { onError?: VolumeErrorHandler } = {}) {
+    this.#volumes = [...volumes].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+    this.#byUuid = new Map(this.#volumes.map((v) => [v.uuid, v]));
+    if (this.#byUuid.size !== this.#volumes.length) throw new Error('duplicate volume uuid');
+    this.#onError = options.onError ?? (() => undefined);
+  }
+
+  /** Volumes in uuid order (the order of `/mounts` and `/index`). */
+  get list(): readonly DirectoryVolume[] {
+    return this.#volumes;
+  }
+
+  get(uuid: string): DirectoryVolume | undefined {
+    return this.#byUuid.get(uuid);
+  }
+
+  /** Volumes in the order to try for `hash` (rendezvous order, see PROTOCOL.md). */
+  order(hash: string): DirectoryVolume[] {
+    return rendezvousOrder(hash, this.#volumes);
+  }
+
+  /**
+   * The first volume in rendezvous order that holds the block. A volume that fails (EACCES,
+   * EIO, a vanished disk) is reported to onError and skipped, so the others keep serving.
+   */
+  async locate(hash: string): Promise<{ volume: DirectoryVolume; stat: BlockStat } | null> {
+    for (const volume of this.order(hash)) {
+      try {
+        const stat = await volume.stat(hash);
+        if (stat) return { volume, stat };
+      } catch (err) {
+        if (err instanceof KeepError) throw err; // invalid hash: same answer on every volume
+        this.#onError(volume, err);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Writable volumes, in rendezvous order, with room for `size` bytes (+ margin); only the
+   * volume `only` when given. A volume whose free space cannot be read is kept (last resort
+   * order unchanged): trying it gives a precise write error instead of a misleading "full".
+   */
+  async writeTargets(hash: string, size: number, only?: string): Promise<DirectoryVolume[]> {
+    const candidates = (only === undefined ? this.order(hash) : [this.get(only)]).filter(
+      (v): v is DirectoryVolume => v !== undefined && !v.readOnly,
+    );
+    const free = await Promise.all(candidates.map((v) => v.availableBytes()));
+    return candidates.filter((_, i) => {
+      const f = free[i];
+      return f === null || f === undefined || f >= size + FREE_SPACE_MARGIN;
+    });
+  }
+
+  /**
+   * The one write path, for client PUTs and pulls: streams `source` into a temp file on the
+   * first write target, verifying MD5 and size as it goes, then touches an identical stored
+   * copy or commits the new one. See store-block.ts for the rules and the memory bound.
+   */
+  async store(hash: string, source: Readable, opts: StoreOptions): Promise<StoreResult> {
+    const size = opts.expectedSize ?? MAX_BLOCK_SIZE;
+    const targets = await this.writeTargets(hash, size, opts.only);
+    // Nothing has been read yet: the caller still owns `source` (HTTP drains it, pulls drop it).
+    if (targets.length === 0) throw this.#noTargetError(opts.only);
+    const existing = opts.only === undefined ? this.order(hash).filter((v) => !v.readOnly) : targets;
+    return storeBlock({ hash, source, targets, existing, ...opts, maxBytes: MAX_BLOCK_SIZE });
+  }
+
+  #noTargetError(only: string | undefined): KeepError {
+    if (only === undefined) return new FullError();
+    const volume = this.get(only);
+    if (!volume) return new NotFoundError(`no volume ${only}`);
+    if (volume.readOnly) return new WriteFailedError('volume is read-only');
+    return new FullError(`volume ${only} is full`);
+  }
+}
