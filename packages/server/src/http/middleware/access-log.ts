@@ -7,20 +7,32 @@ export function redactPath(originalUrl: string): string {
   return path.replace(/\+A[^+/]*/g, '');
 }
 
+/** What is known about a request once it has ended (for metrics). */
+export interface RequestSummary {
+  method: string;
+  /** The status sent, or 499 when the client went away before the response finished. */
+  status: number;
+  bytesIn: number;
+  bytesOut: number;
+  durationSeconds: number;
+}
+
 /**
  * One log line per request when it ends: status (499 when the client went away before the
- * response finished), bytes in and out, duration, request id and worker.
+ * response finished), bytes in and out, duration, request id and worker. `observe` (metrics)
+ * gets the same figures, so bytes are counted in one place.
  */
-export function accessLog(log: Logger): RequestHandler {
+export function accessLog(log: Logger, observe?: (summary: RequestSummary) => void): RequestHandler {
   return (req, res, next) => {
     const start = process.hrtime.bigint();
     let bytesIn = 0;
     let bytesOut = 0;
-    req.on('data', (chunk: Buffer) => (bytesIn += chunk.length));
+    countPushes(req as unknown as Pushable, (n) => (bytesIn += n));
     countWrites(res as unknown as Countable, (n) => (bytesOut += n));
     res.once('close', () => {
       const status = res.writableFinished ? res.statusCode : 499;
       const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
+      observe?.({ method: req.method, status, bytesIn, bytesOut, durationSeconds: durationMs / 1000 });
       log.info('request', {
         requestId: res.locals['requestId'],
         method: req.method,
@@ -33,6 +45,21 @@ export function accessLog(log: Logger): RequestHandler {
       });
     });
     next();
+  };
+}
+
+/**
+ * Count body bytes as the HTTP parser hands them to the request stream. Not a 'data'
+ * listener: that would switch the request into flowing mode before the route pipes it, and
+ * the body would be lost (and backpressure with it).
+ */
+type Pushable = { push: (chunk: unknown, encoding?: BufferEncoding) => boolean };
+
+function countPushes(req: Pushable, add: (n: number) => void): void {
+  const push = req.push;
+  req.push = function (this: unknown, chunk: unknown, encoding?: BufferEncoding) {
+    if (chunk instanceof Uint8Array) add(chunk.length);
+    return push.call(this, chunk, encoding);
   };
 }
 
