@@ -1,5 +1,6 @@
 import type { KeepstoreConfig } from '../config/config.js';
 import type { ClusterStatus } from './cluster-status.js';
+import type { JobOutcome, JobSpec, ListBatch, ListKind } from '../worklist/list-wire.js';
 
 /**
  * Every message on the primary <-> worker channel. One discriminated union per direction;
@@ -7,28 +8,39 @@ import type { ClusterStatus } from './cluster-status.js';
  * their messages are ignored) and then switch exhaustively on `type`.
  */
 export type PrimaryToWorker =
-  | { type: 'init'; index: number; config: KeepstoreConfig; volumes: string[] }
-  | { type: 'volumes'; volumes: string[] }
+  /** `volumes`: the volumes this worker runs jobs for; `sweeps`: those whose trash it sweeps (one sweeper per volume). */
+  | { type: 'init'; index: number; config: KeepstoreConfig; volumes: string[]; sweeps: string[] }
   | { type: 'shutdown' }
-  | { type: 'rpc:reply'; id: number; result: RpcResult };
+  | { type: 'rpc:reply'; id: number; result: RpcResult }
+  /** Run one pull or trash job; the worker answers with `job:done` carrying the same id. */
+  | { type: 'job'; id: number; job: JobSpec };
 
 export type WorkerToPrimary =
   /** The worker's message handler is installed: send `init` now (earlier messages could be lost). */
   | { type: 'hello' }
   | { type: 'listening' }
-  | { type: 'rpc'; id: number; call: RpcCall };
+  | { type: 'rpc'; id: number; call: RpcCall }
+  /** Part of a list upload opened with rpc `list:begin`; sent in order before `list:commit`. */
+  | { type: 'list:batch'; uploadId: number; batch: ListBatch }
+  | { type: 'job:done'; id: number; kind: ListKind; outcome: JobOutcome };
 
 /** Requests a worker makes of the primary, answered by one `rpc:reply` with the same id. */
-export type RpcCall = { method: 'status' };
+export type RpcCall =
+  | { method: 'status' }
+  | { method: 'list:begin'; kind: ListKind }
+  | { method: 'list:commit'; uploadId: number; count: number };
 
 export type RpcResult =
   | { ok: true; value: RpcValue }
   | { ok: false; status: number; message: string };
 
-export type RpcValue = { method: 'status'; status: ClusterStatus };
+export type RpcValue =
+  | { method: 'status'; status: ClusterStatus }
+  | { method: 'list:begin'; uploadId: number }
+  | { method: 'list:commit'; accepted: number };
 
-const PRIMARY_TYPES = new Set<string>(['init', 'volumes', 'shutdown', 'rpc:reply'] satisfies PrimaryToWorker['type'][]);
-const WORKER_TYPES = new Set<string>(['hello', 'listening', 'rpc'] satisfies WorkerToPrimary['type'][]);
+const PRIMARY_TYPES = new Set<string>(['init', 'shutdown', 'rpc:reply', 'job'] satisfies PrimaryToWorker['type'][]);
+const WORKER_TYPES = new Set<string>(['hello', 'listening', 'rpc', 'list:batch', 'job:done'] satisfies WorkerToPrimary['type'][]);
 
 function hasType(msg: unknown, types: Set<string>): boolean {
   return typeof msg === 'object' && msg !== null && types.has((msg as { type?: unknown }).type as string);

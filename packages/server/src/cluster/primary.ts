@@ -2,11 +2,9 @@ import type { KeepstoreConfig } from '../config/config.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger, describeError, type Logger } from '../log/logger.js';
 import { DirectoryVolume } from '../volume/directory-volume.js';
-import type { QueueStats } from './cluster-status.js';
+import { WorkLists } from '../worklist/work-lists.js';
 import { dispatchRpc, type RpcHandlers } from './primary-rpc.js';
 import { WorkerPool } from './worker-pool.js';
-
-const EMPTY_QUEUE: QueueStats = { queued: 0, inProgress: 0, done: 0, failed: 0 };
 
 function warnAboutInsecureDefaults(config: KeepstoreConfig, log: Logger): void {
   if (config.source === null) log.warn('no config file given: serving ./data with built-in defaults');
@@ -51,11 +49,15 @@ export async function runPrimary(configPath: string | undefined): Promise<number
   }
 
   const pool = new WorkerPool(config, log);
+  const lists = new WorkLists(pool, log);
+  await lists.start();
   const handlers: RpcHandlers = {
     status: async () => ({
       method: 'status',
-      status: { workers: pool.status(), pullQueue: EMPTY_QUEUE, trashQueue: EMPTY_QUEUE },
+      status: { workers: lists.workerActivity(pool.status()), pullQueue: lists.queue('pull'), trashQueue: lists.queue('trash') },
     }),
+    'list:begin': async (call, index) => ({ method: 'list:begin', uploadId: lists.begin(call.kind, index) }),
+    'list:commit': async (call) => ({ method: 'list:commit', accepted: lists.commit(call.uploadId, call.count) }),
   };
   pool.on('message', (index, msg, reply) => {
     if (msg.type !== 'rpc') return;
@@ -71,16 +73,17 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     return 1;
   }
   log.info('keepstore ready', { listen: config.listen, workers: config.workers });
-  return waitForSignals(pool, log);
+  return waitForSignals(pool, lists, log);
 }
 
-function waitForSignals(pool: WorkerPool, log: Logger): Promise<number> {
+function waitForSignals(pool: WorkerPool, lists: WorkLists, log: Logger): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       log.info('shutting down', { signal });
+      lists.stop();
       pool
         .stop(pool.currentConfig.shutdownGracePeriod)
         .then(() => {
@@ -105,6 +108,7 @@ function waitForSignals(pool: WorkerPool, log: Logger): Promise<number> {
         return;
       }
       log.info('SIGHUP: reloading config', { workers: next.workers, source });
+      lists.reconfigure(next);
       void pool.reload(next).then(() => log.info('reload complete', { workers: next.workers }));
     });
   });

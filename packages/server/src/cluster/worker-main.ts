@@ -1,8 +1,8 @@
 /**
  * Entry point of a worker process (forked by the primary's WorkerPool). It waits for the
- * primary's `init`, opens its volumes, serves the HTTP API on the shared port, and on
- * `shutdown` (or when the primary goes away) stops accepting and exits once in-flight requests
- * are done or the grace period ends.
+ * primary's `init`, opens its volumes, serves the HTTP API on the shared port, runs the pull
+ * and trash jobs the primary hands it, and on `shutdown` (or when the primary goes away) stops
+ * accepting and exits once in-flight requests and jobs are done or the grace period ends.
  */
 import type { Server } from 'node:http';
 import { createApp } from '../http/app.js';
@@ -11,21 +11,33 @@ import { listenHostPort, type KeepstoreConfig } from '../config/config.js';
 import { createLogger, describeError, type Logger } from '../log/logger.js';
 import { DirectoryVolume } from '../volume/directory-volume.js';
 import { VolumeSet } from '../volume/volume-set.js';
+import { createExecutors } from '../worker/executors.js';
+import { startBackgroundTasks } from '../worker/background-tasks.js';
+import { JobRunner } from '../worker/job-runner.js';
 import { assertNever, isPrimaryToWorker, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.js';
 import { RpcClient } from './rpc-client.js';
 
 const send = (msg: WorkerToPrimary): void => {
   if (process.connected) process.send?.(msg);
 };
+/** Resolves when the IPC channel has taken the message; waits when send() reports backpressure. */
+const sendWithBackpressure = (msg: WorkerToPrimary): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (!process.connected || !process.send) return reject(new Error('primary went away'));
+    process.send(msg, undefined, undefined, (err) => (err ? reject(err) : resolve()));
+  });
 const rpc = new RpcClient(send);
-let worker: { ctx: WorkerContext; server: Server } | null = null;
+let worker: { ctx: WorkerContext; server: Server; jobs: JobRunner } | null = null;
 let stopping = false;
+let background: { stop(): void } | null = null;
 
-async function start(index: number, config: KeepstoreConfig): Promise<void> {
+async function start(index: number, config: KeepstoreConfig, sweeps: string[]): Promise<void> {
   const log = createLogger({ ...config.log, role: 'worker', worker: index });
   const volumes = new VolumeSet(config.volumes.map((spec) => new DirectoryVolume(spec)));
   for (const v of volumes.list) await v.init();
-  const ctx: WorkerContext = { config, index, log, volumes, rpc };
+  const ctx: WorkerContext = { config, index, log, volumes, rpc, sendToPrimary: sendWithBackpressure };
+  const jobs = new JobRunner(createExecutors(ctx), send, log);
+  background = startBackgroundTasks(ctx, sweeps);
   const app = createApp(ctx);
   const { host, port } = listenHostPort(config.listen);
   const server = app.listen(port, host);
@@ -35,38 +47,43 @@ async function start(index: number, config: KeepstoreConfig): Promise<void> {
   });
   server.keepAliveTimeout = 65_000; // longer than typical client/proxy idle timeouts
   server.headersTimeout = 66_000;
-  worker = { ctx, server };
+  worker = { ctx, server, jobs };
   send({ type: 'listening' });
 }
 
-/** Stop accepting, let in-flight requests finish, then exit 0; force-close after the grace period. */
+/** Stop accepting, let in-flight requests and jobs finish, then exit 0; force-close after the grace period. */
 function shutdown(log: Logger | null, graceMs: number): void {
   if (stopping) return;
   stopping = true;
   if (!worker) process.exit(0);
-  log?.info('worker stopping');
+  const { server, jobs } = worker;
+  background?.stop();
+  log?.info('worker stopping', { jobsInFlight: jobs.size });
   const timer = setTimeout(() => {
     log?.warn('grace period over, closing remaining connections');
-    worker?.server.closeAllConnections();
+    server.closeAllConnections();
+    process.exit(0);
   }, graceMs);
   timer.unref();
-  worker.server.close(() => {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  void Promise.all([closed, jobs.drain()]).then(() => {
     log?.info('worker stopped');
     process.exit(0);
   });
-  worker.server.closeIdleConnections();
 }
 
 function onMessage(msg: PrimaryToWorker): void {
   switch (msg.type) {
     case 'init':
-      start(msg.index, msg.config).catch((err) => {
+      start(msg.index, msg.config, msg.sweeps).catch((err) => {
         process.stderr.write(`worker ${msg.index} failed to start: ${JSON.stringify(describeError(err))}\n`);
         process.exit(1);
       });
       return;
-    case 'volumes':
-      return; // volume ownership matters to the pull and trash executors
+    case 'job':
+      worker?.jobs.start(msg.id, msg.job);
+      return;
     case 'shutdown':
       shutdown(worker?.ctx.log ?? null, worker?.ctx.config.shutdownGracePeriod ?? 0);
       return;
@@ -87,6 +104,6 @@ process.on('disconnect', () => {
   rpc.failAll(new Error('primary went away'));
   shutdown(worker?.ctx.log ?? null, worker?.ctx.config.shutdownGracePeriod ?? 0);
 });
-// SIGTERM to the whole process group (systemd, Ctrl-C): the primary coordinates the stop.
+// SIGINT reaches the whole process group on Ctrl-C: the primary coordinates the stop.
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => shutdown(worker?.ctx.log ?? null, worker?.ctx.config.shutdownGracePeriod ?? 0));

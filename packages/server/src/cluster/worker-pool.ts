@@ -63,15 +63,16 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return this.config;
   }
 
-  /** Workers that own `volumeUuid` and are listening. */
-  owners(volumeUuid: string): number[] {
-    return this.slots.filter((s) => s.state === 'listening' && s.volumes.includes(volumeUuid)).map((s) => s.index);
+  /** Listening workers with the volumes they own (the dispatchers' view). */
+  listening(): Array<{ index: number; volumes: string[] }> {
+    return this.slots.filter((s) => s.state === 'listening').map((s) => ({ index: s.index, volumes: s.volumes }));
   }
 
   send(index: number, msg: PrimaryToWorker): boolean {
     const worker = this.slots[index]?.worker;
     if (!worker || !worker.isConnected()) return false;
-    return worker.send(msg);
+    worker.send(msg); // false only means "queued behind earlier messages"; it is still delivered
+    return true;
   }
 
   /** Send to a specific worker process (replies go back to whoever asked, even a retiring one). */
@@ -130,6 +131,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     clearTimeout(timer);
   }
 
+  /** The lowest-index worker owning a volume: the one that sweeps its trash and temp files. */
+  private firstOwner(volume: string): number | undefined {
+    return this.slots.find((s) => s.volumes.includes(volume))?.index;
+  }
+
   private newSlot(index: number, volumes: string[]): Slot {
     return { index, worker: null, state: 'starting', volumes, restarts: 0, backoff: new RestartBackoff(), respawnTimer: null };
   }
@@ -151,7 +157,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       worker.on('message', (msg: unknown) => {
         if (!isWorkerToPrimary(msg)) return;
         if (msg.type === 'hello') {
-          this.sendTo(worker, { type: 'init', index: slot.index, config: this.config, volumes: slot.volumes });
+          const sweeps = slot.volumes.filter((v) => this.firstOwner(v) === slot.index);
+          this.sendTo(worker, { type: 'init', index: slot.index, config: this.config, volumes: slot.volumes, sweeps });
           return;
         }
         if (msg.type === 'listening' && !listening) {

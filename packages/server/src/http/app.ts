@@ -9,6 +9,7 @@ import { indexRoutes } from './routes/index-listing.js';
 import { mountRoutes } from './routes/mounts.js';
 import { statusRoutes } from './routes/status.js';
 import { trashOpsRoutes } from './routes/trash-ops.js';
+import { workListRoutes } from './routes/work-lists.js';
 import type { WorkerContext } from './worker-context.js';
 
 /**
@@ -21,7 +22,7 @@ export function createApp(ctx: WorkerContext): Express {
   app.disable('etag');
   app.set('query parser', 'simple');
   app.use(requestId, accessLog(ctx.log), cors);
-  app.use(healthRoutes(ctx), statusRoutes(ctx), mountRoutes(ctx), indexRoutes(ctx));
+  app.use(healthRoutes(ctx), statusRoutes(ctx), mountRoutes(ctx), indexRoutes(ctx), workListRoutes(ctx));
   app.use(trashOpsRoutes(ctx), blockRoutes(ctx));
   app.use(unknownRoute);
   app.use(errorHandler(ctx.log));

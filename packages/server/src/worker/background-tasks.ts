@@ -1,0 +1,45 @@
+import type { WorkerContext } from '../http/worker-context.js';
+import { describeError } from '../log/logger.js';
+
+const TEMP_FILE_MAX_AGE_MS = 60 * 60 * 1000; // a live write touches its temp file far more often
+
+/**
+ * Periodic housekeeping for the volumes this worker sweeps (exactly one worker per volume, so
+ * two processes never sweep the same volume): delete trash past its deadline every
+ * blobTrashCheckInterval, and temp files abandoned by a crashed process.
+ */
+export function startBackgroundTasks(ctx: WorkerContext, sweeps: readonly string[]): { stop(): void } {
+  const volumes = sweeps.flatMap((uuid) => {
+    const v = ctx.volumes.get(uuid);
+    return v && !v.readOnly ? [v] : [];
+  });
+  if (volumes.length === 0) return { stop: () => undefined };
+
+  const sweepTrash = async () => {
+    for (const volume of volumes) {
+      try {
+        const deleted = await volume.emptyTrash(Math.floor(Date.now() / 1000));
+        if (deleted.length > 0) {
+          ctx.log.info('trash sweep deleted expired blocks', { mount: volume.uuid, count: deleted.length, locators: deleted.slice(0, 100).map((d) => d.hash) });
+        }
+      } catch (err) {
+        ctx.log.warn('trash sweep failed', { mount: volume.uuid, error: describeError(err) });
+      }
+    }
+  };
+  const sweepTemp = async () => {
+    for (const volume of volumes) {
+      try {
+        const removed = await volume.removeStaleTempFiles(TEMP_FILE_MAX_AGE_MS);
+        if (removed > 0) ctx.log.info('removed stale temp files', { mount: volume.uuid, count: removed });
+      } catch (err) {
+        ctx.log.warn('temp file sweep failed', { mount: volume.uuid, error: describeError(err) });
+      }
+    }
+  };
+  // A blobTrashCheckInterval of 0 turns the trash sweep off (as in Arvados).
+  const timers = [setInterval(() => void sweepTemp(), TEMP_FILE_MAX_AGE_MS / 4)];
+  if (ctx.config.blobTrashCheckInterval > 0) timers.push(setInterval(() => void sweepTrash(), ctx.config.blobTrashCheckInterval));
+  for (const t of timers) t.unref();
+  return { stop: () => timers.forEach(clearInterval) };
+}

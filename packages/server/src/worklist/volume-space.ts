@@ -1,0 +1,43 @@
+import type { ResolvedVolume } from '../config/config.js';
+import { DirectoryVolume } from '../volume/directory-volume.js';
+
+const REFRESH_MS = 5_000;
+
+/**
+ * The primary's cached view of free space per volume, refreshed in the background so that
+ * routing a pull entry (which needs "the first writable volume with room") does no I/O.
+ * Unknown free space (statfs failed) counts as room, as in Arvados: a broken volume then fails
+ * the write visibly instead of looking full.
+ */
+export class VolumeSpace {
+  private readonly free = new Map<string, number | null>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private volumes: readonly ResolvedVolume[]) {}
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  setVolumes(volumes: readonly ResolvedVolume[]): void {
+    this.volumes = volumes;
+    void this.refresh();
+  }
+
+  hasRoom(uuid: string, bytes: number): boolean {
+    const free = this.free.get(uuid);
+    return free === undefined || free === null || free >= bytes;
+  }
+
+  private async refresh(): Promise<void> {
+    await Promise.all(
+      this.volumes.map(async (spec) => this.free.set(spec.uuid, await new DirectoryVolume(spec).availableBytes())),
+    );
+  }
+}

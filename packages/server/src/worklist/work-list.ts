@@ -1,0 +1,165 @@
+import type { QueueStats } from '../cluster/cluster-status.js';
+
+/**
+ * What a list kind (pull, trash) decides about one entry when it comes up for dispatch:
+ * the volumes to run it on (one job per volume), or why it is skipped.
+ */
+export type Route = { volumes: string[] } | { skip: string };
+
+export interface Job<E> {
+  id: number;
+  entry: E;
+  volume: string;
+  /** The list generation the job came from: a requeue only goes back to the current list. */
+  generation: number;
+}
+
+export interface WorkListHooks<E> {
+  /** Stable identity of an entry (e.g. locator + target): an entry in flight is not started twice. */
+  keyOf(entry: E): string;
+  /** Decide where an entry runs; called lazily, in list order, only when a worker wants work. */
+  route(entry: E): Route;
+  /** An entry was skipped by route(). */
+  onSkip?(entry: E, reason: string): void;
+}
+
+/** How many routed-but-undispatched jobs may wait per volume before routing pauses. */
+const ROUTED_BACKLOG_LIMIT = 10_000;
+
+/**
+ * The generic ordered work list that the primary owns for both pull and trash lists. Entries
+ * stay in the array they arrived in (no copy per worker); a cursor routes them lazily into
+ * per-volume queues, so a worker takes the next entry for the volumes it owns, in list order,
+ * without a slow volume blocking the others. Pure: no I/O, no timers.
+ */
+export class WorkList<E> {
+  private entries: readonly E[] = [];
+  private cursor = 0;
+  private generation = 0;
+  private replacedAt = Date.now();
+  private readonly routed = new Map<string, Job<E>[]>();
+  private routedCount = 0;
+  private readonly inFlight = new Map<number, Job<E>>();
+  private readonly inFlightKeys = new Map<string, number>();
+  private nextJobId = 1;
+  private done = 0;
+  private failed = 0;
+
+  constructor(private readonly hooks: WorkListHooks<E>) {}
+
+  /**
+   * Replace the list whole: what was not yet dispatched is dropped at once; jobs in flight
+   * finish and are counted; entries of the new list that are in flight are not started again.
+   */
+  replace(entries: readonly E[], now = Date.now()): void {
+    this.entries = entries;
+    this.cursor = 0;
+    this.generation++;
+    this.replacedAt = now;
+    this.routed.clear();
+    this.routedCount = 0;
+  }
+
+  /** The next job for a worker that owns `volumes`, in list order; null if none is ready. */
+  take(volumes: readonly string[]): Job<E> | null {
+    for (;;) {
+      const job = this.takeRouted(volumes);
+      if (job) return this.start(job);
+      if (!this.routeNext(volumes)) return null;
+    }
+  }
+
+  /** A job finished; returns it (undefined if unknown, e.g. reported twice). */
+  complete(jobId: number, ok: boolean): Job<E> | undefined {
+    const job = this.release(jobId);
+    if (!job) return undefined;
+    if (ok) this.done++;
+    else this.failed++;
+    return job;
+  }
+
+  /** A worker died: its jobs go back to the head of their volume queue if their list is current. */
+  requeue(jobIds: Iterable<number>): void {
+    const back: Job<E>[] = [];
+    for (const id of jobIds) {
+      const job = this.release(id);
+      if (job && job.generation === this.generation) back.push(job);
+    }
+    for (const job of back.reverse()) this.queueFor(job.volume).unshift(job);
+    this.routedCount += back.length;
+  }
+
+  stats(): QueueStats & { listAgeSeconds: number; listSize: number } {
+    return {
+      queued: this.entries.length - this.cursor + this.routedCount,
+      inProgress: this.inFlight.size,
+      done: this.done,
+      failed: this.failed,
+      listAgeSeconds: Math.round((Date.now() - this.replacedAt) / 1000),
+      listSize: this.entries.length,
+    };
+  }
+
+  /** The entries in flight (for status pages). */
+  running(): Array<Job<E>> {
+    return [...this.inFlight.values()];
+  }
+
+  private takeRouted(volumes: readonly string[]): Job<E> | null {
+    let best: Job<E>[] | null = null;
+    for (const v of volumes) {
+      const q = this.routed.get(v);
+      if (q && q.length > 0 && (best === null || q[0]!.id < best[0]!.id)) best = q;
+    }
+    if (!best) return null;
+    this.routedCount--;
+    return best.shift()!;
+  }
+
+  /** Route entries at the cursor until one lands on `volumes`; false when nothing more can be routed. */
+  private routeNext(volumes: readonly string[]): boolean {
+    while (this.cursor < this.entries.length) {
+      if (this.routedCount >= ROUTED_BACKLOG_LIMIT * Math.max(1, this.routed.size)) return false;
+      const entry = this.entries[this.cursor++]!;
+      if (this.inFlightKeys.has(this.hooks.keyOf(entry))) continue;
+      const route = this.hooks.route(entry);
+      if ('skip' in route) {
+        this.failed++;
+        this.hooks.onSkip?.(entry, route.skip);
+        continue;
+      }
+      let hit = false;
+      for (const volume of route.volumes) {
+        this.queueFor(volume).push({ id: this.nextJobId++, entry, volume, generation: this.generation });
+        this.routedCount++;
+        if (volumes.includes(volume)) hit = true;
+      }
+      if (hit) return true;
+    }
+    return false;
+  }
+
+  private queueFor(volume: string): Job<E>[] {
+    let q = this.routed.get(volume);
+    if (!q) this.routed.set(volume, (q = []));
+    return q;
+  }
+
+  private start(job: Job<E>): Job<E> {
+    const key = this.hooks.keyOf(job.entry);
+    this.inFlight.set(job.id, job);
+    this.inFlightKeys.set(key, (this.inFlightKeys.get(key) ?? 0) + 1);
+    return job;
+  }
+
+  private release(jobId: number): Job<E> | undefined {
+    const job = this.inFlight.get(jobId);
+    if (!job) return undefined;
+    this.inFlight.delete(jobId);
+    const key = this.hooks.keyOf(job.entry);
+    const n = (this.inFlightKeys.get(key) ?? 1) - 1;
+    if (n <= 0) this.inFlightKeys.delete(key);
+    else this.inFlightKeys.set(key, n);
+    return job;
+  }
+}
