@@ -1,6 +1,7 @@
 import type { KeepstoreConfig } from '../config/config.js';
 import type { ClusterStatus } from './cluster-status.js';
 import type { JobOutcome, JobSpec, ListBatch, ListKind } from '../worklist/list-wire.js';
+import type { MetricsSnapshot } from '../metrics/worker-metrics.js';
 
 /**
  * Every message on the primary <-> worker channel. One discriminated union per direction;
@@ -13,7 +14,9 @@ export type PrimaryToWorker =
   | { type: 'shutdown' }
   | { type: 'rpc:reply'; id: number; result: RpcResult }
   /** Run one pull or trash job; the worker answers with `job:done` carrying the same id. */
-  | { type: 'job'; id: number; job: JobSpec };
+  | { type: 'job'; id: number; job: JobSpec }
+  /** A scrape: answer with `metrics:report` carrying the same id. */
+  | { type: 'metrics:collect'; id: number };
 
 export type WorkerToPrimary =
   /** The worker's message handler is installed: send `init` now (earlier messages could be lost). */
@@ -22,13 +25,16 @@ export type WorkerToPrimary =
   | { type: 'rpc'; id: number; call: RpcCall }
   /** Part of a list upload opened with rpc `list:begin`; sent in order before `list:commit`. */
   | { type: 'list:batch'; uploadId: number; batch: ListBatch }
-  | { type: 'job:done'; id: number; kind: ListKind; outcome: JobOutcome };
+  | { type: 'job:done'; id: number; kind: ListKind; outcome: JobOutcome }
+  | { type: 'metrics:report'; id: number; metrics: MetricsSnapshot };
 
 /** Requests a worker makes of the primary, answered by one `rpc:reply` with the same id. */
 export type RpcCall =
   | { method: 'status' }
   | { method: 'list:begin'; kind: ListKind }
-  | { method: 'list:commit'; uploadId: number; count: number };
+  | { method: 'list:commit'; uploadId: number; count: number }
+  /** The whole server's metrics, as Prometheus text. */
+  | { method: 'metrics' };
 
 export type RpcResult =
   | { ok: true; value: RpcValue }
@@ -37,10 +43,11 @@ export type RpcResult =
 export type RpcValue =
   | { method: 'status'; status: ClusterStatus }
   | { method: 'list:begin'; uploadId: number }
-  | { method: 'list:commit'; accepted: number };
+  | { method: 'list:commit'; accepted: number }
+  | { method: 'metrics'; text: string; contentType: string };
 
-const PRIMARY_TYPES = new Set<string>(['init', 'shutdown', 'rpc:reply', 'job'] satisfies PrimaryToWorker['type'][]);
-const WORKER_TYPES = new Set<string>(['hello', 'listening', 'rpc', 'list:batch', 'job:done'] satisfies WorkerToPrimary['type'][]);
+const PRIMARY_TYPES = new Set<string>(['init', 'shutdown', 'rpc:reply', 'job', 'metrics:collect'] satisfies PrimaryToWorker['type'][]);
+const WORKER_TYPES = new Set<string>(['hello', 'listening', 'rpc', 'list:batch', 'job:done', 'metrics:report'] satisfies WorkerToPrimary['type'][]);
 
 function hasType(msg: unknown, types: Set<string>): boolean {
   return typeof msg === 'object' && msg !== null && types.has((msg as { type?: unknown }).type as string);

@@ -5,6 +5,7 @@ import { DirectoryVolume } from '../volume/directory-volume.js';
 import { WorkLists } from '../worklist/work-lists.js';
 import { dispatchRpc, type RpcHandlers } from './primary-rpc.js';
 import { WorkerPool } from './worker-pool.js';
+import { PrimaryMetrics } from '../metrics/primary-metrics.js';
 
 function warnAboutInsecureDefaults(config: KeepstoreConfig, log: Logger): void {
   if (config.source === null) log.warn('no config file given: serving ./data with built-in defaults');
@@ -51,6 +52,7 @@ export async function runPrimary(configPath: string | undefined): Promise<number
   const pool = new WorkerPool(config, log);
   const lists = new WorkLists(pool, log);
   await lists.start();
+  const metrics = new PrimaryMetrics({ pool, pullQueue: () => lists.queue('pull'), trashQueue: () => lists.queue('trash') });
   const handlers: RpcHandlers = {
     status: async () => ({
       method: 'status',
@@ -58,6 +60,7 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     }),
     'list:begin': async (call, index) => ({ method: 'list:begin', uploadId: lists.begin(call.kind, index) }),
     'list:commit': async (call) => ({ method: 'list:commit', accepted: lists.commit(call.uploadId, call.count) }),
+    metrics: async () => ({ method: 'metrics', ...(await metrics.scrape()) }),
   };
   pool.on('message', (index, msg, reply) => {
     if (msg.type !== 'rpc') return;

@@ -9,7 +9,8 @@ import { createApp } from '../http/app.js';
 import type { WorkerContext } from '../http/worker-context.js';
 import { listenHostPort, type KeepstoreConfig } from '../config/config.js';
 import { createLogger, describeError, type Logger } from '../log/logger.js';
-import { DirectoryVolume } from '../volume/directory-volume.js';
+import { MeteredVolume } from '../metrics/metered-volume.js';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { VolumeSet } from '../volume/volume-set.js';
 import { createExecutors } from '../worker/executors.js';
 import { startBackgroundTasks } from '../worker/background-tasks.js';
@@ -30,12 +31,16 @@ const rpc = new RpcClient(send);
 let worker: { ctx: WorkerContext; server: Server; jobs: JobRunner } | null = null;
 let stopping = false;
 let background: { stop(): void } | null = null;
+let metrics: WorkerMetrics | null = null;
 
 async function start(index: number, config: KeepstoreConfig, sweeps: string[]): Promise<void> {
   const log = createLogger({ ...config.log, role: 'worker', worker: index });
-  const volumes = new VolumeSet(config.volumes.map((spec) => new DirectoryVolume(spec)));
+  const metered = config.volumes.map((spec) => new MeteredVolume(spec));
+  const volumes = new VolumeSet(metered);
   for (const v of volumes.list) await v.init();
-  const ctx: WorkerContext = { config, index, log, volumes, rpc, sendToPrimary: sendWithBackpressure };
+  metrics = new WorkerMetrics();
+  metrics.trackVolumes(metered);
+  const ctx: WorkerContext = { config, index, log, volumes, rpc, sendToPrimary: sendWithBackpressure, metrics };
   const jobs = new JobRunner(createExecutors(ctx), send, log);
   background = startBackgroundTasks(ctx, sweeps);
   const app = createApp(ctx);
@@ -89,6 +94,9 @@ function onMessage(msg: PrimaryToWorker): void {
       return;
     case 'rpc:reply':
       rpc.handle(msg);
+      return;
+    case 'metrics:collect':
+      void (metrics?.snapshot() ?? Promise.resolve([])).then((snapshot) => send({ type: 'metrics:report', id: msg.id, metrics: snapshot }));
       return;
     default:
       assertNever(msg);

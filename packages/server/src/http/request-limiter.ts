@@ -1,0 +1,66 @@
+/** A request waiting for a slot; `cancel` removes it (its client went away). */
+export interface QueuedTicket {
+  cancel(): void;
+}
+
+/** What enter() decided: run now, wait in the queue, or refuse (the queue is full). */
+export type Admission = { kind: 'run' } | { kind: 'queued'; ticket: QueuedTicket } | { kind: 'rejected' };
+
+/** Current figures, for metrics. */
+export interface LimiterStats {
+  active: number;
+  queued: number;
+  maxActive: number;
+  maxQueued: number;
+}
+
+/**
+ * Admission control for one worker: at most `maxActive` requests run at once, at most
+ * `maxQueued` more wait (first come, first served), and anything beyond that is refused at
+ * once, so a flood costs a 503 and a few bytes instead of unbounded memory.
+ *
+ * Pure bookkeeping, no I/O: every admitted request must call release() exactly once when it
+ * ends. A Set is the queue: it iterates in insertion order, and cancelling a waiter is O(1).
+ */
+export class RequestLimiter {
+  readonly maxActive: number;
+  readonly maxQueued: number;
+  #active = 0;
+  readonly #waiting = new Set<() => void>();
+
+  constructor(maxActive: number, maxQueued: number) {
+    if (!Number.isSafeInteger(maxActive) || maxActive < 1) throw new RangeError(`maxActive must be >= 1, got ${maxActive}`);
+    if (!Number.isSafeInteger(maxQueued) || maxQueued < 0) throw new RangeError(`maxQueued must be >= 0, got ${maxQueued}`);
+    this.maxActive = maxActive;
+    this.maxQueued = maxQueued;
+  }
+
+  /**
+   * Ask for a slot. 'run': the slot is taken, go on. 'queued': `start` is called when a slot
+   * is handed over (the slot is then taken on the caller's behalf). 'rejected': nothing taken.
+   */
+  enter(start: () => void): Admission {
+    if (this.#active < this.maxActive) {
+      this.#active++;
+      return { kind: 'run' };
+    }
+    if (this.#waiting.size >= this.maxQueued) return { kind: 'rejected' };
+    this.#waiting.add(start);
+    return { kind: 'queued', ticket: { cancel: () => void this.#waiting.delete(start) } };
+  }
+
+  /** A running request ended: hand its slot to the oldest waiter, or free it. */
+  release(): void {
+    const next = this.#waiting.values().next();
+    if (next.done) {
+      this.#active = Math.max(0, this.#active - 1);
+      return;
+    }
+    this.#waiting.delete(next.value);
+    next.value(); // the slot passes straight to the waiter: #active is unchanged
+  }
+
+  stats(): LimiterStats {
+    return { active: this.#active, queued: this.#waiting.size, maxActive: this.maxActive, maxQueued: this.maxQueued };
+  }
+}
