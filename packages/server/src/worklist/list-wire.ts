@@ -19,7 +19,8 @@ export type ListBatch =
 
 /** A unit of work the primary hands a worker: one entry on one of the worker's volumes. */
 export type JobSpec =
-  | { kind: 'pull'; locator: string; servers: string[]; volume: string }
+  /** `pinned`: mount_uuid named the volume, so a full volume must not fall back to another. */
+  | { kind: 'pull'; locator: string; servers: string[]; volume: string; pinned: boolean }
   | { kind: 'trash'; locator: string; blockMtime: string; volume: string };
 
 /** What a worker reports for every job it was given. */

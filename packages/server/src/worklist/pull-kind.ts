@@ -49,7 +49,13 @@ export class PullDispatcher extends Dispatcher<PullItem> {
           route: (item) => routePull(item, pool.currentConfig, space),
           onSkip: (item, reason) => log.warn(reason, { locator: item[0], mount: item[2] }),
         },
-        toJob: (job) => ({ kind: 'pull', locator: job.entry[0], servers: this.serverLists[job.entry[1]] ?? [], volume: job.volume }),
+        toJob: (job) => ({
+          kind: 'pull',
+          locator: job.entry[0],
+          servers: this.serverLists[job.entry[1]] ?? [],
+          volume: job.volume,
+          pinned: job.entry[2] !== null,
+        }),
       },
       log,
     );

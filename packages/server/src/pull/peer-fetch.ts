@@ -1,0 +1,91 @@
+import http from 'node:http';
+import https from 'node:https';
+import { pipeline, type Readable } from 'node:stream';
+import fetch from 'node-fetch';
+import { IdleWatchdog } from './idle-watchdog.js';
+import { redactSignatures } from './peer-locator.js';
+
+/** Options of one GET from a peer. */
+export interface PeerFetchOptions {
+  /** Sent as `Authorization: Bearer`; the locator must be signed for it. */
+  token: string;
+  /** Time allowed until the response headers arrive (connect, request, first answer), ms. */
+  connectTimeoutMs: number;
+  /** Time allowed between two chunks of the body, ms; 0 turns the check off. */
+  idleTimeoutMs: number;
+}
+
+/** A peer answered 200: the body, watched for stalls. Consume `stream` or call `abort()`. */
+export interface PeerBody {
+  stream: Readable;
+  /** Aborted when the body stalls or abort() is called: give it to the consumer too. */
+  signal: AbortSignal;
+  /** The peer's Content-Length, if it sent one. */
+  contentLength: number | null;
+  /** Why the transfer was cut short by us (a stall), or null. Safe to log. */
+  abortReason(): string | null;
+  abort(): void;
+}
+
+/** A peer could not be asked, did not answer in time, or answered something other than 200. */
+export class PeerFetchError extends Error {
+  override name = 'PeerFetchError';
+}
+
+// Our own keep-alive agents: consecutive pulls from the same peer reuse connections.
+const httpAgent = new http.Agent({ keepAlive: true });
+const httpsAgent = new https.Agent({ keepAlive: true });
+const agentFor = (url: URL): http.Agent => (url.protocol === 'https:' ? httpsAgent : httpAgent);
+
+/** A network error as one short line: the errno code when there is one (no URL, no signature). */
+export function describeNetworkError(err: unknown): string {
+  const e = err as { code?: unknown; errno?: unknown; message?: unknown; cause?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.errno === 'string' ? e.errno : undefined;
+  if (code !== undefined && code !== 'system') return code;
+  return redactSignatures(String(e?.message ?? err));
+}
+
+/**
+ * GET `${server}/${signedLocator}` with a deadline for the response headers and an idle timer on
+ * the body. Resolves with the body on 200; throws PeerFetchError (message without the
+ * signature) on a refused connection, a timeout or any other status.
+ */
+export async function fetchFromPeer(server: string, signedLocator: string, opts: PeerFetchOptions): Promise<PeerBody> {
+  const controller = new AbortController();
+  let reason: string | null = null;
+  const cut = (why: string) => {
+    reason ??= why;
+    controller.abort();
+  };
+  const connectTimer = setTimeout(() => cut(`no response within ${opts.connectTimeoutMs} ms`), opts.connectTimeoutMs);
+  let res;
+  try {
+    res = await fetch(`${server}/${signedLocator}`, {
+      headers: { Authorization: `Bearer ${opts.token}` },
+      signal: controller.signal,
+      agent: agentFor,
+      compress: false, // blocks are stored as sent; no gzip round trip
+      redirect: 'error',
+    });
+  } catch (err) {
+    throw new PeerFetchError(reason ?? `request failed: ${describeNetworkError(err)}`);
+  } finally {
+    clearTimeout(connectTimer);
+  }
+  const body = res.body as unknown as Readable;
+  if (res.status !== 200) {
+    body.destroy(); // closes that connection; a peer answering errors is rare enough
+    throw new PeerFetchError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  }
+  const watchdog = new IdleWatchdog(opts.idleTimeoutMs, () => cut(`no data for ${opts.idleTimeoutMs} ms`));
+  // pipeline (not pipe) so a body error or abort destroys the watchdog with that error.
+  const stream = pipeline(body, watchdog, () => undefined);
+  const length = res.headers.get('content-length');
+  return {
+    stream,
+    signal: controller.signal,
+    contentLength: length !== null && /^\d+$/.test(length) ? Number(length) : null,
+    abortReason: () => reason,
+    abort: () => cut('aborted'),
+  };
+}

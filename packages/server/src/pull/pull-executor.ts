@@ -1,0 +1,114 @@
+import type { WorkerContext } from '../http/worker-context.js';
+import { describeError } from '../log/logger.js';
+import type { DirectoryVolume } from '../volume/directory-volume.js';
+import type { JobOutcome, JobSpec } from '../worklist/list-wire.js';
+import type { JobExecutor } from '../worker/job-runner.js';
+import { pullFrom, type AttemptResult, type AttemptSpec } from './pull-attempt.js';
+import { pullToken, signForPeer } from './peer-locator.js';
+
+type PullJob = Extract<JobSpec, { kind: 'pull' }>;
+
+/** One server's failure, as reported to the primary and logged. */
+interface ServerError {
+  server: string;
+  error: string;
+}
+
+/**
+ * Carries out one pull-list entry (PROTOCOL.md "The pull list"): a block already stored intact
+ * is touched; otherwise each server is tried in order until one delivers the block with the
+ * right size and MD5 (see pull-attempt.ts). A full target falls back to the next writable
+ * volume unless mount_uuid pinned it. Logs `block pulled` per success, and
+ * `error pulling data from remote servers` or `error writing data to MOUNT` when it gives up.
+ * Locators here are `HASH+SIZE` (the primary keeps no hints), so nothing logged is signed.
+ */
+export class PullExecutor implements JobExecutor<'pull'> {
+  constructor(private readonly ctx: WorkerContext) {}
+
+  async run(job: PullJob): Promise<JobOutcome> {
+    const started = Date.now();
+    const hash = job.locator.slice(0, 32);
+    const size = Number(job.locator.slice(33));
+    const meta = { locator: job.locator, mount: job.volume };
+    const volume = this.ctx.volumes.get(job.volume);
+    if (!volume) return this.skip('ignoring pull list entry for nonexistent mount', meta);
+    if (volume.readOnly) return this.skip('ignoring pull list entry for readonly mount', meta);
+
+    const touched = await this.touchIfStored(hash, size, volume, job.pinned);
+    if (touched) {
+      this.ctx.log.info('pull list entry already stored: touched', { ...meta, mount: touched.uuid });
+      return { ok: true, detail: { touched: true, mount: touched.uuid, durationMs: Date.now() - started } };
+    }
+
+    const token = pullToken(this.ctx.config);
+    const spec: AttemptSpec = { hash, size, signedLocator: signForPeer(this.ctx.config, job.locator, token), only: await this.placement(job, hash, size) };
+    const fetchOpts = { token, connectTimeoutMs: this.ctx.config.pullConnectTimeout, idleTimeoutMs: this.ctx.config.pullIdleTimeout };
+    const errors: ServerError[] = [];
+    for (const server of job.servers) {
+      let r = await pullFrom(this.ctx.volumes, server, spec, fetchOpts);
+      if (r.kind === 'full' && !job.pinned && spec.only !== undefined) {
+        // The target filled up mid-write (the stream cannot be replayed): ask again, anywhere with room.
+        this.ctx.log.info('pull target volume is full, falling back to the next writable volume', meta);
+        spec.only = undefined;
+        r = await pullFrom(this.ctx.volumes, server, spec, fetchOpts);
+      }
+      if (r.kind === 'stored') return this.pulled(job, server, r, started);
+      if (r.kind === 'peer') {
+        errors.push({ server, error: r.error });
+        this.ctx.log.debug('pull from server failed, trying the next one', { ...meta, server, error: r.error });
+        continue;
+      }
+      return this.writeFailed(job, spec.only ?? job.volume, server, r);
+    }
+    this.ctx.log.error('error pulling data from remote servers', { ...meta, errors });
+    return { ok: false, error: errors.map((e) => `${e.server}: ${e.error}`).join('; ') || 'no servers to pull from' };
+  }
+
+  /**
+   * Where the block may be written: the target volume; or, when mount_uuid did not pin it and
+   * the target has no room, undefined (the first writable volume with room, as a PUT does).
+   */
+  private async placement(job: PullJob, hash: string, size: number): Promise<string | undefined> {
+    if (job.pinned) return job.volume;
+    const room = await this.ctx.volumes.writeTargets(hash, size, job.volume);
+    if (room.length > 0) return job.volume;
+    this.ctx.log.info('pull target volume is full, falling back to the next writable volume', { locator: job.locator, mount: job.volume });
+    return undefined;
+  }
+
+  /**
+   * A cheap "already stored intact" check (stat, size matches): touch the copy so it is not
+   * collected, and report it. Only the target volume when pinned; any writable volume otherwise.
+   */
+  private async touchIfStored(hash: string, size: number, target: DirectoryVolume, pinned: boolean): Promise<DirectoryVolume | null> {
+    const others = pinned ? [] : this.ctx.volumes.order(hash).filter((v) => v !== target && !v.readOnly);
+    for (const volume of [target, ...others]) {
+      try {
+        const stat = await volume.stat(hash);
+        if (stat?.size !== size) continue;
+        await volume.touch(hash);
+        return volume;
+      } catch (err) {
+        this.ctx.log.debug('cannot check or touch an existing copy; pulling instead', { locator: hash, mount: volume.uuid, error: describeError(err) });
+      }
+    }
+    return null;
+  }
+
+  private pulled(job: PullJob, server: string, r: Extract<AttemptResult, { kind: 'stored' }>, started: number): JobOutcome {
+    const durationMs = Date.now() - started;
+    const bytes = r.result.stat.size;
+    this.ctx.log.info('block pulled', { locator: job.locator, server, mount: r.result.volume.uuid, bytes, durationMs });
+    return { ok: true, detail: { server, bytes, durationMs, mount: r.result.volume.uuid } };
+  }
+
+  private writeFailed(job: PullJob, mount: string, server: string, r: { error: string }): JobOutcome {
+    this.ctx.log.error(`error writing data to ${mount}`, { locator: job.locator, mount, server, error: r.error });
+    return { ok: false, error: `error writing data to ${mount}: ${r.error}` };
+  }
+
+  private skip(reason: string, meta: { locator: string; mount: string }): JobOutcome {
+    this.ctx.log.warn(reason, meta);
+    return { ok: false, error: reason };
+  }
+}
