@@ -1,0 +1,225 @@
+/**
+ * Config validation (packages/server/src/config): defaults, errors that name the field,
+ * durations, the signing key file, and paths resolved against the config file's directory.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ConfigError, configFromObject, loadConfig } from '../../packages/server/src/config/load.ts';
+import { listenHostPort } from '../../packages/server/src/config/config.ts';
+
+const UUID0 = 'zzzzz-nyw5e-000000000000000';
+const UUID1 = 'zzzzz-nyw5e-000000000000001';
+
+let dir: string;
+before(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'keepstore-config-'));
+});
+after(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** The ConfigError message for `raw`; fails the test if it is accepted. */
+function rejection(raw: unknown): string {
+  try {
+    configFromObject(raw, dir, path.join(dir, 'c.json'));
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    return err.message;
+  }
+  assert.fail(`accepted ${JSON.stringify(raw)}`);
+}
+
+describe('defaults', () => {
+  test('an empty config serves ./data on 127.0.0.1:25107 with signing off', () => {
+    const c = configFromObject({}, '/srv/keep');
+    assert.equal(c.listen, '127.0.0.1:25107');
+    assert.equal(c.workers, os.availableParallelism());
+    assert.equal(c.blobSigning, false);
+    assert.equal(c.blobSigningKey, '');
+    assert.equal(c.systemRootToken, '');
+    assert.equal(c.managementToken, '');
+    assert.equal(c.blobSigningTTL, 336 * 3600 * 1000);
+    assert.equal(c.blobTrash, true);
+    assert.equal(c.blobTrashLifetime, 336 * 3600 * 1000);
+    assert.equal(c.blobTrashCheckInterval, 24 * 3600 * 1000);
+    assert.equal(c.pullConcurrency, 4);
+    assert.equal(c.pullConnectTimeout, 5000);
+    assert.equal(c.pullIdleTimeout, 20_000);
+    assert.equal(c.trashConcurrency, 4);
+    assert.deepEqual(c.log, { level: 'info', format: 'json' });
+    assert.equal(c.source, null);
+    assert.equal(c.redis, undefined);
+    assert.equal(c.volumes.length, 1);
+    const v = c.volumes[0]!;
+    assert.equal(v.uuid, UUID0);
+    assert.equal(v.root, '/srv/keep/data');
+    assert.equal(v.driver, 'directory');
+    assert.equal(v.readOnly, false);
+    assert.equal(v.replication, 1);
+    assert.deepEqual(v.storageClasses, ['default']);
+    assert.equal(v.priority, 0);
+  });
+
+  test('volume fields default individually', () => {
+    const c = configFromObject({ volumes: [{ uuid: UUID1, root: '/a', readOnly: true }] });
+    assert.deepEqual(
+      { ...c.volumes[0] },
+      { uuid: UUID1, root: '/a', driver: 'directory', readOnly: true, replication: 1, storageClasses: ['default'], priority: 0 },
+    );
+  });
+
+  test('the result is frozen, volumes included', () => {
+    const c = configFromObject({});
+    assert.ok(Object.isFrozen(c));
+    assert.ok(Object.isFrozen(c.volumes));
+    assert.ok(Object.isFrozen(c.volumes[0]));
+    assert.throws(() => {
+      (c as { workers: number }).workers = 9;
+    }, TypeError);
+  });
+
+  test('no file and no KEEPSTORE_CONFIG: built-in defaults, ./data against the cwd', () => {
+    const c = loadConfig(undefined, {});
+    assert.equal(c.source, null);
+    assert.equal(c.volumes[0]!.root, path.resolve('data'));
+  });
+
+  test('storage-class priority: the highest of the volume classes', () => {
+    const c = configFromObject({
+      storageClasses: { hot: { priority: 10 }, cold: { priority: -5 } },
+      volumes: [
+        { uuid: UUID0, root: '/a', storageClasses: ['cold', 'hot'] },
+        { uuid: UUID1, root: '/b', storageClasses: ['cold'] },
+      ],
+    });
+    assert.deepEqual(c.volumes.map((v) => v.priority), [10, -5]);
+  });
+
+  test('listenHostPort splits host and port (IPv6 too)', () => {
+    assert.deepEqual(listenHostPort('127.0.0.1:25107'), { host: '127.0.0.1', port: 25107 });
+    assert.deepEqual(listenHostPort(':8080'), { host: '0.0.0.0', port: 8080 });
+    assert.deepEqual(listenHostPort('[::1]:80'), { host: '::1', port: 80 });
+  });
+});
+
+describe('every error names the field', () => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['workers: 0', { workers: 0 }, /^\s*workers: /m],
+    ['workers not an integer', { workers: 1.5 }, /^\s*workers: /m],
+    ['workers as a string', { workers: 'two' }, /^\s*workers: /m],
+    ['unknown top-level field', { wrokers: 2 }, /Unrecognized key: "wrokers"/],
+    ['unknown volume field', { volumes: [{ uuid: UUID0, root: '/a', rot: '/b' }] }, /volumes\.0: .*"rot"/],
+    ['bad volume uuid', { volumes: [{ uuid: 'not-a-uuid', root: '/a' }] }, /volumes\.0\.uuid: /],
+    ['volume without root', { volumes: [{ uuid: UUID0 }] }, /volumes\.0\.root: /],
+    ['empty volume root', { volumes: [{ uuid: UUID0, root: '' }] }, /volumes\.0\.root: /],
+    ['unknown driver', { volumes: [{ uuid: UUID0, root: '/a', driver: 's3' }] }, /volumes\.0\.driver: /],
+    ['replication 0', { volumes: [{ uuid: UUID0, root: '/a', replication: 0 }] }, /volumes\.0\.replication: /],
+    ['no storage classes', { volumes: [{ uuid: UUID0, root: '/a', storageClasses: [] }] }, /volumes\.0\.storageClasses: /],
+    ['no volumes', { volumes: [] }, /^\s*volumes: /m],
+    ['duplicate volume uuid', { volumes: [{ uuid: UUID0, root: '/a' }, { uuid: UUID0, root: '/b' }] }, /volumes\.1\.uuid: duplicate/],
+    ['listen without port', { listen: 'localhost' }, /^\s*listen: /m],
+    ['listen port too big', { listen: '127.0.0.1:70000' }, /^\s*listen: .*65535/m],
+    ['bad duration unit', { blobSigningTTL: '5x' }, /^\s*blobSigningTTL: .*"5x"/m],
+    ['duration without unit', { blobTrashLifetime: '10' }, /^\s*blobTrashLifetime: /m],
+    ['negative duration', { pullIdleTimeout: -1 }, /^\s*pullIdleTimeout: /m],
+    ['duration of the wrong type', { pullConnectTimeout: true }, /^\s*pullConnectTimeout: /m],
+    ['log level', { log: { level: 'loud' } }, /^\s*log\.level: /m],
+    ['log format', { log: { format: 'xml' } }, /^\s*log\.format: /m],
+    ['redis url', { redis: { url: 'http://x' } }, /^\s*redis\.url: /m],
+    ['pullConcurrency 0', { pullConcurrency: 0 }, /^\s*pullConcurrency: /m],
+    ['blobSigning not a boolean', { blobSigning: 'yes' }, /^\s*blobSigning: /m],
+    ['key and key file', { blobSigningKey: 'k', blobSigningKeyFile: 'f' }, /blobSigningKeyFile: .*not both/],
+    ['signing on without a key', { blobSigning: true }, /blobSigning.*blobSigningKey/],
+  ];
+  for (const [name, raw, re] of cases) {
+    test(name, () => assert.match(rejection(raw), re));
+  }
+
+  test('the message names the file and lists every bad field at once', () => {
+    const msg = rejection({ workers: 0, listen: 'nope', volumes: [{ uuid: 'x', root: '/a' }] });
+    assert.match(msg, /c\.json/);
+    assert.match(msg, /workers: /);
+    assert.match(msg, /listen: /);
+    assert.match(msg, /volumes\.0\.uuid: /);
+  });
+
+  test('a top-level value that is not an object', () => {
+    assert.match(rejection([1, 2]), /\(top level\)/);
+  });
+});
+
+describe('durations', () => {
+  const ms = (v: unknown): number => configFromObject({ blobSigningTTL: v }).blobSigningTTL;
+  test('Go-style strings and plain seconds become milliseconds', () => {
+    assert.equal(ms('90s'), 90_000);
+    assert.equal(ms('5m'), 300_000);
+    assert.equal(ms('336h'), 1_209_600_000);
+    assert.equal(ms('1h30m'), 5_400_000);
+    assert.equal(ms('1.5h'), 5_400_000);
+    assert.equal(ms('500ms'), 500);
+    assert.equal(ms('0'), 0);
+    assert.equal(ms(90), 90_000);
+    assert.equal(ms(0.25), 250);
+  });
+});
+
+describe('files', () => {
+  test('relative roots and the key file resolve against the config file directory, not the cwd', async () => {
+    const sub = path.join(dir, 'etc');
+    await fs.mkdir(sub, { recursive: true });
+    await fs.writeFile(path.join(sub, 'signing.key'), '  secret-key-from-file\n');
+    const file = path.join(sub, 'keep.json');
+    await fs.writeFile(
+      file,
+      JSON.stringify({ blobSigning: true, blobSigningKeyFile: 'signing.key', volumes: [{ uuid: UUID0, root: '../vol0' }, { uuid: UUID1, root: '/abs/vol1' }] }),
+    );
+    const c = loadConfig(file, {});
+    assert.equal(c.source, file);
+    assert.equal(c.blobSigningKey, 'secret-key-from-file'); // trimmed
+    assert.equal(c.volumes[0]!.root, path.join(dir, 'vol0'));
+    assert.equal(c.volumes[1]!.root, '/abs/vol1');
+    assert.equal(JSON.stringify(c).includes('blobSigningKeyFile'), false);
+  });
+
+  test('an unreadable key file names blobSigningKeyFile', async () => {
+    const file = path.join(dir, 'nokey.json');
+    await fs.writeFile(file, JSON.stringify({ blobSigning: true, blobSigningKeyFile: 'missing.key' }));
+    assert.throws(() => loadConfig(file, {}), (err: Error) => err instanceof ConfigError && /blobSigningKeyFile/.test(err.message) && /ENOENT/.test(err.message));
+  });
+
+  test('YAML by extension', async () => {
+    const file = path.join(dir, 'keep.yaml');
+    await fs.writeFile(file, `workers: 3\nblobSigningTTL: 2h\nvolumes:\n  - uuid: ${UUID1}\n    root: y\n    readOnly: true\n`);
+    const c = loadConfig(file, {});
+    assert.equal(c.workers, 3);
+    assert.equal(c.blobSigningTTL, 7_200_000);
+    assert.equal(c.volumes[0]!.root, path.join(dir, 'y'));
+    assert.equal(c.volumes[0]!.readOnly, true);
+  });
+
+  test('YAML errors name the field too', async () => {
+    const file = path.join(dir, 'bad.yml');
+    await fs.writeFile(file, 'workers: 0\n');
+    assert.throws(() => loadConfig(file, {}), (err: Error) => err instanceof ConfigError && /workers: /.test(err.message) && err.message.includes(file));
+  });
+
+  test('KEEPSTORE_CONFIG is used when no --config is given; --config wins', async () => {
+    const a = path.join(dir, 'a.json');
+    const b = path.join(dir, 'b.json');
+    await fs.writeFile(a, JSON.stringify({ workers: 5 }));
+    await fs.writeFile(b, JSON.stringify({ workers: 7 }));
+    assert.equal(loadConfig(undefined, { KEEPSTORE_CONFIG: a }).workers, 5);
+    assert.equal(loadConfig(b, { KEEPSTORE_CONFIG: a }).workers, 7);
+  });
+
+  test('a missing file and unparsable JSON are ConfigErrors naming the file', async () => {
+    const missing = path.join(dir, 'nope.json');
+    assert.throws(() => loadConfig(missing, {}), (err: Error) => err instanceof ConfigError && err.message.includes(missing));
+    const broken = path.join(dir, 'broken.json');
+    await fs.writeFile(broken, '{"workers": 2,');
+    assert.throws(() => loadConfig(broken, {}), (err: Error) => err instanceof ConfigError && err.message.includes(broken));
+  });
+});

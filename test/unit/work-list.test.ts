@@ -1,0 +1,200 @@
+/**
+ * The generic WorkList (packages/server/src/worklist/work-list.ts): list order, per-volume
+ * routing, replace dropping what was not dispatched, entries in flight not started twice,
+ * requeue to the head only for the current list, and the queue figures.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { WorkList, type Job } from '../../packages/server/src/worklist/work-list.ts';
+
+/** A test entry: a name (its key) and where it must run; no volumes means "skip". */
+interface E {
+  name: string;
+  volumes: string[];
+}
+
+const e = (name: string, ...volumes: string[]): E => ({ name, volumes });
+
+function makeList(): { list: WorkList<E>; skipped: Array<[string, string]>; routedCalls: string[] } {
+  const skipped: Array<[string, string]> = [];
+  const routedCalls: string[] = [];
+  const list = new WorkList<E>({
+    keyOf: (x) => x.name,
+    route: (x) => {
+      routedCalls.push(x.name);
+      return x.volumes.length ? { volumes: x.volumes } : { skip: `${x.name} has nowhere to go` };
+    },
+    onSkip: (x, reason) => skipped.push([x.name, reason]),
+  });
+  return { list, skipped, routedCalls };
+}
+
+/** Take until null, returning the names (and volumes) in order. */
+function drain(list: WorkList<E>, volumes: string[]): Array<Job<E>> {
+  const out: Array<Job<E>> = [];
+  for (let job = list.take(volumes); job; job = list.take(volumes)) out.push(job);
+  return out;
+}
+const names = (jobs: Array<Job<E>>): string[] => jobs.map((j) => j.entry.name);
+
+test('an empty list has nothing to take', () => {
+  const { list } = makeList();
+  assert.equal(list.take(['v1']), null);
+  assert.deepEqual({ ...list.stats(), listAgeSeconds: 0 }, { queued: 0, inProgress: 0, done: 0, failed: 0, listAgeSeconds: 0, listSize: 0 });
+});
+
+test('jobs come out in list order, with the volume they run on', () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v1'), e('b', 'v1'), e('c', 'v1')]);
+  const jobs = drain(list, ['v1']);
+  assert.deepEqual(names(jobs), ['a', 'b', 'c']);
+  assert.deepEqual(jobs.map((j) => j.volume), ['v1', 'v1', 'v1']);
+  assert.equal(new Set(jobs.map((j) => j.id)).size, 3, 'job ids are unique');
+});
+
+test('per-volume routing: a worker gets only its volumes, in list order, and nobody blocks the others', () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v1'), e('b', 'v2'), e('c', 'v1'), e('d', 'v2'), e('f', 'v3')]);
+  // The v2 worker goes first and gets its entries although a and c (v1) come before them.
+  assert.deepEqual(names(drain(list, ['v2'])), ['b', 'd']);
+  assert.deepEqual(names(drain(list, ['v1'])), ['a', 'c']);
+  assert.deepEqual(names(drain(list, ['v3'])), ['f']);
+  assert.equal(list.stats().queued, 0);
+  assert.equal(list.stats().inProgress, 5);
+});
+
+test('a worker owning several volumes gets their entries merged in list order', () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v2'), e('b', 'v3'), e('c', 'v1'), e('d', 'v2'), e('f', 'v1')]);
+  assert.deepEqual(names(drain(list, ['v3'])), ['b']); // routes a (v2) on the way
+  assert.deepEqual(names(drain(list, ['v1', 'v2'])), ['a', 'c', 'd', 'f']);
+});
+
+test('routing is lazy: entries are routed only as far as a worker needs', () => {
+  const { list, routedCalls } = makeList();
+  list.replace([e('a', 'v1'), e('b', 'v1'), e('c', 'v1')]);
+  list.take(['v1']);
+  assert.deepEqual(routedCalls, ['a']);
+  assert.equal(list.stats().queued, 2);
+});
+
+test('an entry routed to several volumes becomes one job per volume', () => {
+  const { list } = makeList();
+  list.replace([e('t', 'v1', 'v2')]);
+  const one = list.take(['v1']);
+  const two = list.take(['v2']);
+  assert.equal(one?.entry.name, 't');
+  assert.equal(one?.volume, 'v1');
+  assert.equal(two?.entry.name, 't');
+  assert.equal(two?.volume, 'v2');
+  assert.equal(list.take(['v1', 'v2']), null);
+});
+
+test('skipped entries are counted as failed and reported', () => {
+  const { list, skipped } = makeList();
+  list.replace([e('x'), e('a', 'v1'), e('y')]);
+  assert.deepEqual(names(drain(list, ['v1'])), ['a']);
+  assert.deepEqual(skipped, [
+    ['x', 'x has nowhere to go'],
+    ['y', 'y has nowhere to go'],
+  ]);
+  assert.equal(list.stats().failed, 2);
+});
+
+test('replace drops what was not dispatched; jobs in flight finish and are counted', () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v1'), e('b', 'v1'), e('c', 'v2')]);
+  const a = list.take(['v1'])!;
+  assert.equal(list.take(['v2'])?.entry.name, 'c'); // routes b onto v1's queue on the way
+  list.replace([e('d', 'v1')]);
+  assert.deepEqual(list.stats().queued, 1);
+  assert.deepEqual(names(drain(list, ['v1'])), ['d'], 'b (routed but undispatched) is gone');
+  assert.equal(list.complete(a.id, true)?.entry.name, 'a');
+  assert.equal(list.stats().done, 1);
+  assert.equal(list.stats().inProgress, 2); // c and d
+  assert.equal(list.stats().listSize, 1);
+});
+
+test('an entry of the new list that is in flight is not started twice', () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v1'), e('b', 'v1')]);
+  const a = list.take(['v1'])!;
+  list.replace([e('a', 'v1'), e('z', 'v1')]);
+  assert.deepEqual(names(drain(list, ['v1'])), ['z']);
+  list.complete(a.id, true);
+  assert.equal(list.take(['v1']), null, 'nor started after the first run finished');
+});
+
+test('a duplicate entry already routed is not started while its twin is in flight', { todo: 'WorkList checks the in-flight key at routing time only' }, () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v2'), e('x', 'v1'), e('a', 'v2')]);
+  assert.deepEqual(names(drain(list, ['v1'])), ['x']); // routes both copies of a onto v2
+  const first = list.take(['v2']);
+  assert.equal(first?.entry.name, 'a');
+  assert.equal(list.take(['v2']), null, 'the second a must not run while the first one does');
+});
+
+test('requeue after a worker death: jobs go back to the head of their volume queue, in order', () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v1'), e('b', 'v1'), e('c', 'v1'), e('d', 'v1')]);
+  const a = list.take(['v1'])!;
+  const b = list.take(['v1'])!;
+  list.requeue([a.id, b.id]);
+  assert.equal(list.stats().inProgress, 0);
+  assert.equal(list.stats().queued, 4);
+  const again = drain(list, ['v1']);
+  assert.deepEqual(names(again), ['a', 'b', 'c', 'd']);
+  for (const job of again) assert.ok(list.complete(job.id, true), `${job.entry.name} completes`);
+  assert.equal(list.complete(a.id, true), undefined, 'a requeued job completes once');
+  assert.deepEqual([list.stats().done, list.stats().failed, list.stats().inProgress], [4, 0, 0]);
+});
+
+test('requeue of jobs from a replaced list drops them', () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v1'), e('b', 'v1')]);
+  const a = list.take(['v1'])!;
+  list.replace([e('n', 'v1')]);
+  list.requeue([a.id]);
+  assert.deepEqual(names(drain(list, ['v1'])), ['n']);
+  assert.equal(list.stats().inProgress, 1); // n only
+  assert.equal(list.stats().queued, 0);
+});
+
+test('complete counts done and failed once per job', () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v1'), e('b', 'v1'), e('c', 'v1')]);
+  const [a, b, c] = drain(list, ['v1']);
+  assert.equal(list.complete(a!.id, true)?.entry.name, 'a');
+  assert.equal(list.complete(b!.id, false)?.entry.name, 'b');
+  assert.equal(list.complete(b!.id, true), undefined, 'reported twice');
+  assert.equal(list.complete(9999, true), undefined, 'unknown id');
+  const s = list.stats();
+  assert.deepEqual([s.done, s.failed, s.inProgress, s.queued], [1, 1, 1, 0]);
+  list.complete(c!.id, true);
+  assert.equal(list.stats().done, 2);
+  assert.deepEqual(list.running(), []);
+});
+
+test('stats: queued counts unrouted and routed entries; list age and size follow replace', () => {
+  const { list } = makeList();
+  const t0 = Date.now() - 42_000;
+  list.replace([e('a', 'v1'), e('b', 'v2'), e('c', 'v1')], t0);
+  assert.equal(list.stats().listSize, 3);
+  assert.equal(list.stats().queued, 3);
+  assert.ok(Math.abs(list.stats().listAgeSeconds - 42) <= 1);
+  list.take(['v2']); // routes a onto v1 (still queued), dispatches b
+  assert.deepEqual([list.stats().queued, list.stats().inProgress], [2, 1]);
+  assert.deepEqual(list.running().map((j) => j.entry.name), ['b']);
+});
+
+test('a million entries: accepting is O(1) and taking one is fast', () => {
+  const { list } = makeList();
+  const big = Array.from({ length: 1_000_000 }, (_, i) => e(`k${i}`, i % 2 ? 'v1' : 'v2'));
+  const start = process.hrtime.bigint();
+  list.replace(big);
+  for (let i = 0; i < 1000; i++) list.take(['v1']);
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  assert.ok(ms < 500, `took ${ms} ms`);
+  assert.equal(list.stats().inProgress, 1000);
+  assert.equal(list.stats().queued, 999_000);
+});
