@@ -71,11 +71,12 @@ async function beginOnFirst(
   throw failure ?? new FullError();
 }
 
+/** Size first: a cut-off body then reads as "size mismatch", not as a misleading wrong hash. */
 function verify(job: StoreBlockJob, meter: HashingMeter): void {
-  if (meter.digestHex() !== job.hash) throw new HashMismatchError();
   if (job.expectedSize !== null && meter.bytes !== job.expectedSize) {
     throw new BadRequestError(`size mismatch: expected ${job.expectedSize}, got ${meter.bytes}`);
   }
+  if (meter.digestHex() !== job.hash) throw new HashMismatchError();
 }
 
 /**

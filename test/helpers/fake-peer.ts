@@ -1,0 +1,161 @@
+/**
+ * A fake Keep peer for pull tests: a real node:http server on port 0 that serves blocks it was
+ * given and can misbehave per block, on purpose (ioredis' mock_server idea). It counts requests
+ * per hash (so a test can prove an entry was never fetched) and checks each request's
+ * signature the way a real keepstore would.
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { checkSignature, parseLocator, tryParseLocator } from '../../packages/protocol/src/index.ts';
+
+/**
+ * How the peer answers for one block:
+ * - `ok`: 200 with the bytes;
+ * - `wrong-bytes`: 200 with as many bytes, but not these (the MD5 will not match);
+ * - `short`: Content-Length of the whole block, half the bytes, then the connection is cut;
+ * - `short-clean`: chunked, half the bytes, then a proper end (no length to break);
+ * - `stall`: Content-Length, half the bytes, then nothing (the connection stays open);
+ * - `hang`: never answers at all (no headers);
+ * - `404`, `500`: that status;
+ * - `slow`: the whole block in `slowChunks` pieces, `slowDelayMs` apart.
+ */
+export type Behaviour = 'ok' | 'wrong-bytes' | 'short' | 'short-clean' | 'stall' | 'hang' | '404' | '500' | 'slow';
+
+export interface FakePeerOptions {
+  /** When set, every GET must carry a valid signature for this key (as a real peer checks). */
+  signingKey?: string;
+  /** blobSigningTTL in seconds used to check signatures. */
+  ttlSeconds?: number;
+  slowChunks?: number;
+  slowDelayMs?: number;
+  /** How to answer for a hash it does not serve: `404` (default) or `hang`. */
+  unknown?: '404' | 'hang';
+}
+
+export interface FakePeer {
+  url: string;
+  /** Serve `data` under `hash` with behaviour `how` (default ok). */
+  serve(hash: string, data: Buffer, how?: Behaviour): void;
+  /** Change how an already served block answers. */
+  behave(hash: string, how: Behaviour): void;
+  /** GET requests seen for `hash` (any status). */
+  requests(hash: string): number;
+  /** Requests refused for a bad or missing signature. */
+  readonly badSignatures: number;
+  /** Authorization headers seen (to check what the puller sends). */
+  readonly authHeaders: string[];
+  /** Wake up every stalled or hung response (they end by cutting the connection). */
+  releaseStalled(): void;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePeer> {
+  const blocks = new Map<string, { data: Buffer; how: Behaviour }>();
+  const counts = new Map<string, number>();
+  const stalled = new Set<Socket>();
+  const sockets = new Set<Socket>();
+  const authHeaders: string[] = [];
+  let badSignatures = 0;
+
+  const signatureOk = (locator: string, auth: string | undefined): boolean => {
+    if (!opts.signingKey) return true;
+    const loc = tryParseLocator(locator);
+    const token = /^Bearer (.+)$/.exec(auth ?? '')?.[1];
+    return loc !== null && checkSignature(loc, token, opts.signingKey, opts.ttlSeconds ?? 1209600, Date.now() / 1000) === 'ok';
+  };
+
+  const server = http.createServer((req, res) => {
+    const locator = decodeURIComponent((req.url ?? '/').slice(1).split('?')[0]!);
+    const hash = locator.slice(0, 32);
+    counts.set(hash, (counts.get(hash) ?? 0) + 1);
+    authHeaders.push(req.headers.authorization ?? '');
+    if (req.method !== 'GET' || tryParseLocator(locator) === null) return void res.writeHead(400).end('bad request\n');
+    if (!signatureOk(locator, req.headers.authorization)) {
+      badSignatures++;
+      return void res.writeHead(400).end('invalid signature\n');
+    }
+    const block = blocks.get(parseLocator(locator).hash);
+    if (!block && opts.unknown === 'hang') return void stalled.add(req.socket);
+    if (!block) return void res.writeHead(404).end('Not Found\n');
+    void answer(req, res, block.data, block.how);
+  });
+
+  async function answer(req: http.IncomingMessage, res: http.ServerResponse, data: Buffer, how: Behaviour): Promise<void> {
+    const half = data.subarray(0, Math.floor(data.length / 2));
+    switch (how) {
+      case 'ok':
+        return void res.writeHead(200, { 'Content-Length': data.length }).end(data);
+      case 'wrong-bytes': {
+        const wrong = Buffer.from(data);
+        wrong[0] = (wrong[0] ?? 0) ^ 0xff;
+        return void res.writeHead(200, { 'Content-Length': wrong.length }).end(wrong);
+      }
+      case 'short':
+        res.writeHead(200, { 'Content-Length': data.length });
+        res.write(half, () => setImmediate(() => req.socket.destroy()));
+        return;
+      case 'short-clean':
+        res.writeHead(200, { 'Transfer-Encoding': 'chunked' });
+        return void res.end(half);
+      case 'stall':
+        res.writeHead(200, { 'Content-Length': data.length });
+        res.write(half);
+        stalled.add(req.socket);
+        return;
+      case 'hang':
+        stalled.add(req.socket);
+        return;
+      case '404':
+        return void res.writeHead(404).end('Not Found\n');
+      case '500':
+        return void res.writeHead(500).end('internal error\n');
+      case 'slow': {
+        res.writeHead(200, { 'Content-Length': data.length });
+        const n = opts.slowChunks ?? 5;
+        const step = Math.ceil(data.length / n);
+        for (let off = 0; off < data.length; off += step) {
+          if (res.destroyed) return;
+          res.write(data.subarray(off, off + step));
+          await sleep(opts.slowDelayMs ?? 100);
+        }
+        return void res.end();
+      }
+    }
+  }
+
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => {
+      sockets.delete(s);
+      stalled.delete(s);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    serve: (hash, data, how = 'ok') => void blocks.set(hash, { data, how }),
+    behave: (hash, how) => {
+      const b = blocks.get(hash);
+      if (!b) throw new Error(`fake peer does not serve ${hash}`);
+      b.how = how;
+    },
+    requests: (hash) => counts.get(hash) ?? 0,
+    get badSignatures() {
+      return badSignatures;
+    },
+    authHeaders,
+    releaseStalled: () => {
+      for (const s of stalled) s.destroy();
+      stalled.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
