@@ -9,10 +9,17 @@ export type Route = { volumes: string[] } | { skip: string };
 export interface Job<E> {
   id: number;
   entry: E;
+  /** Position of the entry in its list: progress (e.g. in Redis) is recorded by it. */
+  ordinal: number;
   volume: string;
   /** The list generation the job came from: a requeue only goes back to the current list. */
   generation: number;
+  /** Shared by the jobs of one entry routed to several volumes: the entry finishes with the last. */
+  fanout: { remaining: number; failed: boolean } | null;
 }
+
+/** An entry of list `generation` finished: all its jobs completed (ok: none failed), or it was skipped. */
+export type EntryFinishedListener = (generation: number, ordinal: number, ok: boolean) => void;
 
 export interface WorkListHooks<E> {
   /** Stable identity of an entry (e.g. locator + target): an entry in flight is not started twice. */
@@ -44,6 +51,7 @@ export class WorkList<E> {
   private nextJobId = 1;
   private done = 0;
   private failed = 0;
+  private readonly finishedListeners: EntryFinishedListener[] = [];
 
   constructor(private readonly hooks: WorkListHooks<E>) {}
 
@@ -58,6 +66,16 @@ export class WorkList<E> {
     this.replacedAt = now;
     this.routed.clear();
     this.routedCount = 0;
+  }
+
+  /** Bumped by every replace(); jobs carry the generation of the list they came from. */
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
+  /** Observe entries finishing (persistence records progress by ordinal). Called synchronously. */
+  onEntryFinished(listener: EntryFinishedListener): void {
+    this.finishedListeners.push(listener);
   }
 
   /** The next job for a worker that owns `volumes`, in list order; null if none is ready. */
@@ -75,6 +93,12 @@ export class WorkList<E> {
     if (!job) return undefined;
     if (ok) this.done++;
     else this.failed++;
+    if (job.fanout) {
+      job.fanout.failed ||= !ok;
+      if (--job.fanout.remaining > 0) return job;
+      ok = !job.fanout.failed;
+    }
+    this.notifyFinished(job.generation, job.ordinal, ok);
     return job;
   }
 
@@ -120,23 +144,30 @@ export class WorkList<E> {
   private routeNext(volumes: readonly string[]): boolean {
     while (this.cursor < this.entries.length) {
       if (this.routedCount >= ROUTED_BACKLOG_LIMIT * Math.max(1, this.routed.size)) return false;
-      const entry = this.entries[this.cursor++]!;
+      const ordinal = this.cursor++;
+      const entry = this.entries[ordinal]!;
       if (this.inFlightKeys.has(this.hooks.keyOf(entry))) continue;
       const route = this.hooks.route(entry);
       if ('skip' in route) {
         this.failed++;
         this.hooks.onSkip?.(entry, route.skip);
+        this.notifyFinished(this.generation, ordinal, false);
         continue;
       }
       let hit = false;
+      const fanout = route.volumes.length > 1 ? { remaining: route.volumes.length, failed: false } : null;
       for (const volume of route.volumes) {
-        this.queueFor(volume).push({ id: this.nextJobId++, entry, volume, generation: this.generation });
+        this.queueFor(volume).push({ id: this.nextJobId++, entry, ordinal, volume, generation: this.generation, fanout });
         this.routedCount++;
         if (volumes.includes(volume)) hit = true;
       }
       if (hit) return true;
     }
     return false;
+  }
+
+  private notifyFinished(generation: number, ordinal: number, ok: boolean): void {
+    for (const listener of this.finishedListeners) listener(generation, ordinal, ok);
   }
 
   private queueFor(volume: string): Job<E>[] {

@@ -54,6 +54,20 @@ export class WorkLists {
     this.replacedListeners.push(listener);
   }
 
+  /**
+   * Observe entries of the lists finishing (done, failed or skipped), by their ordinal in the
+   * list of `generation` (see generation()). Synchronous and on the hot path: keep it O(1).
+   */
+  onEntryFinished(listener: (kind: ListKind, generation: number, ordinal: number) => void): void {
+    this.pull.list.onEntryFinished((generation, ordinal) => listener('pull', generation, ordinal));
+    this.trash.list.onEntryFinished((generation, ordinal) => listener('trash', generation, ordinal));
+  }
+
+  /** The generation of the current list of `kind` (bumped by every install). */
+  generation(kind: ListKind): number {
+    return (kind === 'pull' ? this.pull : this.trash).list.currentGeneration;
+  }
+
   begin(kind: ListKind, workerIndex: number): number {
     return this.uploads.begin(kind, workerIndex);
   }
