@@ -1,37 +1,45 @@
 import { NotFoundError } from '../errors.js';
 import type { WorkerContext } from '../http/worker-context.js';
 import { describeError } from '../log/logger.js';
+import type { BlockStat } from '../volume/types.js';
 import type { JobSpec, JobOutcome } from '../worklist/list-wire.js';
 import type { JobExecutor } from '../worker/job-runner.js';
-import { isOldEnoughToTrash } from './trash-rules.js';
+import { TRASH_SKIP, trashRefusal } from './trash-rules.js';
 
 type TrashJob = Extract<JobSpec, { kind: 'trash' }>;
 
 /**
  * Carries out one trash-list entry on one volume (Arvados rules): only if the stored copy's
  * mtime equals block_mtime to the nanosecond (the balancer saw exactly this copy) and it is
- * older than blobSigningTTL. Otherwise the copy stays and the reason is logged.
+ * older than blobSigningTTL. block_mtime crossed IPC as a decimal string and is compared as a
+ * BigInt with the stat's mtimeNs: a Number would round it to 256 ns. The volume checks the
+ * rule again on the copy it moved (DirectoryVolume.trashIf), so a PUT that touches the block
+ * meanwhile keeps it. Every entry that is not carried out is logged with the reason.
  */
 export class TrashExecutor implements JobExecutor<'trash'> {
   constructor(private readonly ctx: WorkerContext) {}
 
   async run(job: TrashJob): Promise<JobOutcome> {
-    const { ctx } = this;
+    const { config, log } = this.ctx;
     const hash = job.locator.slice(0, 32);
-    const meta = { locator: job.locator, mount: job.volume, blockMtime: job.blockMtime };
-    const volume = ctx.volumes.get(job.volume);
-    if (!volume || volume.readOnly) return this.skip('trash-not-allowed', meta);
+    const meta: Record<string, string> = { locator: job.locator, mount: job.volume, blockMtime: job.blockMtime };
+    const volume = this.ctx.volumes.get(job.volume);
+    if (!volume || volume.readOnly) return this.skip(TRASH_SKIP.notAllowed, meta);
+    const expected = BigInt(job.blockMtime);
+    const now = Date.now();
+    const seen: { stat?: BlockStat } = {}; // the copy the guard judged last, for the log
+    const guard = (stat: BlockStat): string | null => {
+      seen.stat = stat;
+      return trashRefusal(stat.mtimeNs, expected, now, config.blobSigningTTL);
+    };
     try {
-      const stat = await volume.stat(hash);
-      if (!stat) return this.skip('block not found on volume', meta);
-      if (stat.mtimeNs !== BigInt(job.blockMtime)) return this.skip('block mtime does not match', { ...meta, mtime: stat.mtimeNs.toString() });
-      if (!isOldEnoughToTrash(stat.mtimeNs, Date.now(), ctx.config.blobSigningTTL)) return this.skip('block is newer than blobSigningTTL', meta);
-      await volume.trash(hash, ctx.config.blobTrashLifetime / 1000, Math.floor(Date.now() / 1000));
-      ctx.log.info(ctx.config.blobTrashLifetime === 0 ? 'block deleted' : 'block trashed', meta);
+      const refusal = await volume.trashIf(hash, guard, config.blobTrashLifetime / 1000, Math.floor(now / 1000));
+      if (refusal !== null) return this.skip(refusal, { ...meta, mtime: seen.stat?.mtimeNs.toString() ?? '' });
+      log.info(config.blobTrashLifetime === 0 ? 'block deleted' : 'block trashed', meta);
       return { ok: true };
     } catch (err) {
-      if (err instanceof NotFoundError) return this.skip('block not found on volume', meta);
-      ctx.log.warn('error trashing block', { ...meta, error: describeError(err) });
+      if (err instanceof NotFoundError) return this.skip(TRASH_SKIP.notFound, meta);
+      log.warn('error trashing block', { ...meta, error: describeError(err) });
       return { ok: false, error: describeError(err).message };
     }
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { KeepError, NotFoundError, WriteFailedError } from '../errors.js';
 import { batches, blockDirEntries } from './block-dirs.js';
-import { emptyTrash, trashBlock, untrashBlock } from './directory-trash.js';
+import { emptyTrash, trashBlock, trashBlockIf, untrashBlock, type TrashGuard } from './directory-trash.js';
 import { errnoCode, isMissing, mapWriteError } from './fs-errors.js';
 import { assertHash, assertPrefix, blockDir, blockPath, BLOCK_NAME_RE, TEMP_NAME_RE } from './layout.js';
 import { DirectoryPendingWrite } from './pending-write.js';
@@ -205,6 +205,17 @@ export class DirectoryVolume {
     assertHash(hash);
     this.#assertWritable();
     await trashBlock(this.root, hash, lifetimeSeconds, nowSeconds).catch(this.#mapper(hash));
+  }
+
+  /**
+   * Trashes the block (lifetime 0: deletes it) only if `guard` accepts the copy, checked again
+   * on the copy actually moved, so a touch racing the trash cannot be lost (see trashBlockIf).
+   * Returns null when trashed, else the guard's reason; NotFoundError if the block is absent.
+   */
+  async trashIf(hash: string, guard: TrashGuard, lifetimeSeconds: number, nowSeconds: number): Promise<string | null> {
+    assertHash(hash);
+    this.#assertWritable();
+    return trashBlockIf(this.root, hash, guard, lifetimeSeconds, nowSeconds).catch(this.#mapper(hash));
   }
 
   /** Restores the trash copy with the latest deadline; NotFoundError if none. */

@@ -2,6 +2,8 @@ import type { WorkerContext } from '../http/worker-context.js';
 import { describeError } from '../log/logger.js';
 
 const TEMP_FILE_MAX_AGE_MS = 60 * 60 * 1000; // a live write touches its temp file far more often
+/** Hashes named per sweep log line. */
+const SWEEP_LOG_BATCH = 100;
 
 /**
  * Periodic housekeeping for the volumes this worker sweeps (exactly one worker per volume, so
@@ -15,17 +17,23 @@ export function startBackgroundTasks(ctx: WorkerContext, sweeps: readonly string
   });
   if (volumes.length === 0) return { stop: () => undefined };
 
+  let sweeping = false; // a sweep slower than the interval must not overlap the next one
   const sweepTrash = async () => {
+    if (sweeping) return;
+    sweeping = true;
     for (const volume of volumes) {
       try {
         const deleted = await volume.emptyTrash(Math.floor(Date.now() / 1000));
-        if (deleted.length > 0) {
-          ctx.log.info('trash sweep deleted expired blocks', { mount: volume.uuid, count: deleted.length, locators: deleted.slice(0, 100).map((d) => d.hash) });
+        // Name every deleted block (the audit trail of what is gone for good), a bounded batch per line.
+        for (let i = 0; i < deleted.length; i += SWEEP_LOG_BATCH) {
+          const batch = deleted.slice(i, i + SWEEP_LOG_BATCH).map((d) => d.hash);
+          ctx.log.info('trash sweep deleted expired blocks', { mount: volume.uuid, count: deleted.length, locators: batch });
         }
       } catch (err) {
         ctx.log.warn('trash sweep failed', { mount: volume.uuid, error: describeError(err) });
       }
     }
+    sweeping = false;
   };
   const sweepTemp = async () => {
     for (const volume of volumes) {
