@@ -1,6 +1,7 @@
 import type { KeepstoreConfig } from '../config/config.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger, describeError, type Logger } from '../log/logger.js';
+import { RedisSync } from '../redis/redis-sync.js';
 import { DirectoryVolume } from '../volume/directory-volume.js';
 import { WorkLists } from '../worklist/work-lists.js';
 import { dispatchRpc, type RpcHandlers } from './primary-rpc.js';
@@ -52,6 +53,9 @@ export async function runPrimary(configPath: string | undefined): Promise<number
   const pool = new WorkerPool(config, log);
   const lists = new WorkLists(pool, log);
   await lists.start();
+  // Resume persisted lists before any worker can take a job (never blocks long on Redis).
+  const redis = RedisSync.fromConfig(config, pool, lists, log);
+  await redis?.start();
   const metrics = new PrimaryMetrics({ pool, pullQueue: () => lists.queue('pull'), trashQueue: () => lists.queue('trash') });
   const handlers: RpcHandlers = {
     status: async () => ({
@@ -76,10 +80,10 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     return 1;
   }
   log.info('keepstore ready', { listen: config.listen, workers: config.workers });
-  return waitForSignals(pool, lists, log);
+  return waitForSignals(pool, lists, redis, log);
 }
 
-function waitForSignals(pool: WorkerPool, lists: WorkLists, log: Logger): Promise<number> {
+function waitForSignals(pool: WorkerPool, lists: WorkLists, redis: RedisSync | null, log: Logger): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -89,6 +93,7 @@ function waitForSignals(pool: WorkerPool, lists: WorkLists, log: Logger): Promis
       lists.stop();
       pool
         .stop(pool.currentConfig.shutdownGracePeriod)
+        .then(() => redis?.stop())
         .then(() => {
           log.info('shutdown complete');
           resolve(0);

@@ -1,0 +1,34 @@
+import type { QueueStats } from '../cluster/cluster-status.js';
+
+/** Queue figures as published (the same as /status.json's pullQueue and trashQueue). */
+export type QueueFigures = QueueStats & { listSize: number; listAgeSeconds: number; enabled: boolean };
+
+/**
+ * What each server publishes under `heartbeat:<uuid>` (JSON; url first so a raw GET reads
+ * naturally). The key expires after 3 heartbeat intervals: a present record is a live server.
+ */
+export interface HeartbeatRecord {
+  url: string;
+  uuid: string;
+  pid: number;
+  startedAt: string;
+  updatedAt: string;
+  heartbeatIntervalMs: number;
+  volumes: Array<{ uuid: string; readOnly: boolean; freeBytes: number | null }>;
+  workers: { configured: number; listening: number; restarts: number };
+  pullQueue: QueueFigures;
+  trashQueue: QueueFigures;
+  /** The Redis generation each list is persisted as (null: not persisted yet or no list). */
+  persisted: { pull: string | null; trash: string | null };
+}
+
+/** Parse a record read back from Redis; null when it is not one (foreign or corrupt key). */
+export function parseHeartbeat(text: string | null): HeartbeatRecord | null {
+  if (text === null) return null;
+  try {
+    const value = JSON.parse(text) as Partial<HeartbeatRecord>;
+    return typeof value.url === 'string' && typeof value.uuid === 'string' ? (value as HeartbeatRecord) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,87 @@
+import type { WorkerPool } from '../cluster/worker-pool.js';
+import type { WorkLists } from '../worklist/work-lists.js';
+import { DirectoryVolume } from '../volume/directory-volume.js';
+import type { HeartbeatRecord } from './heartbeat-record.js';
+import type { RedisConnection } from './redis-connection.js';
+import { heartbeatKey } from './redis-keys.js';
+
+export interface HeartbeatOptions {
+  keyPrefix: string;
+  uuid: string;
+  /** Refresh period (ms); the record's TTL is three of these. */
+  intervalMs: number;
+}
+
+export interface HeartbeatSources {
+  pool: WorkerPool;
+  lists: WorkLists;
+  persisted(): HeartbeatRecord['persisted'];
+}
+
+/**
+ * Publishes this server's heartbeat record every `heartbeatInterval`, with a TTL of three
+ * intervals, so the fleet view lists live servers only. Failures are silent: the connection
+ * already logs an outage once, and a missed beat just ages the record.
+ */
+export class Heartbeat {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly startedAt = new Date().toISOString();
+  private readonly key: string;
+
+  constructor(
+    private readonly conn: RedisConnection,
+    private readonly opts: HeartbeatOptions,
+    private readonly sources: HeartbeatSources,
+  ) {
+    this.key = heartbeatKey(opts.keyPrefix, opts.uuid);
+  }
+
+  start(): void {
+    void this.beat();
+    this.timer = setInterval(() => void this.beat(), this.opts.intervalMs);
+    this.timer.unref();
+    this.conn.on('up', () => void this.beat());
+  }
+
+  /** Stop beating and remove the record: a cleanly stopped server leaves the fleet at once. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.conn.isUp) await this.conn.client.del(this.key).catch(() => undefined);
+  }
+
+  async record(): Promise<HeartbeatRecord> {
+    const { pool, lists } = this.sources;
+    const config = pool.currentConfig;
+    const workers = pool.status();
+    const volumes = await Promise.all(
+      config.volumes.map(async (v) => ({ uuid: v.uuid, readOnly: v.readOnly, freeBytes: await new DirectoryVolume(v).availableBytes() })),
+    );
+    return {
+      url: config.publicUrl,
+      uuid: this.opts.uuid,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      updatedAt: new Date().toISOString(),
+      heartbeatIntervalMs: this.opts.intervalMs,
+      volumes,
+      workers: {
+        configured: workers.length,
+        listening: workers.filter((w) => w.state === 'listening').length,
+        restarts: workers.reduce((n, w) => n + w.restarts, 0),
+      },
+      pullQueue: lists.queue('pull'),
+      trashQueue: lists.queue('trash'),
+      persisted: this.sources.persisted(),
+    };
+  }
+
+  private async beat(): Promise<void> {
+    if (!this.conn.isUp) return;
+    try {
+      const ttlMs = 3 * this.opts.intervalMs;
+      await this.conn.client.set(this.key, JSON.stringify(await this.record()), 'PX', ttlMs);
+    } catch {
+      /* Redis trouble: the record ages out; the connection reports outages */
+    }
+  }
+}

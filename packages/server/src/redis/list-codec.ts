@@ -1,0 +1,38 @@
+import type { ListKind, PullItem, TrashItem } from '../worklist/list-wire.js';
+
+/** Entries per element of a generation's `entries` LIST (and per write pipeline step). */
+export const CHUNK_SIZE = 10_000;
+
+/** Server lists per element of a pull generation's `servers` LIST. */
+export const SERVER_CHUNK_SIZE = 10_000;
+
+export type ListItem = PullItem | TrashItem;
+
+/**
+ * One chunk of entries as a single string: one line per entry, three tab-separated fields
+ * (locator, server-list index or block_mtime, mount or empty). Locators, decimal numbers and
+ * uuids never contain tabs or newlines, and one string per 10 000 entries keeps a million-entry
+ * list at 100 Redis elements instead of a million.
+ */
+export function encodeChunk(items: readonly ListItem[], start: number, end: number): string {
+  const lines = new Array<string>(end - start);
+  for (let i = start; i < end; i++) {
+    const [locator, second, mount] = items[i]!;
+    lines[i - start] = `${locator}\t${second}\t${mount ?? ''}`;
+  }
+  return lines.join('\n');
+}
+
+/** Decode a chunk written by encodeChunk, appending to `out`. */
+export function decodeChunk(kind: ListKind, chunk: string, out: ListItem[]): void {
+  if (chunk === '') return;
+  for (const line of chunk.split('\n')) {
+    const t1 = line.indexOf('\t');
+    const t2 = line.indexOf('\t', t1 + 1);
+    if (t1 < 0 || t2 < 0) throw new Error(`corrupt ${kind} list chunk in redis: ${JSON.stringify(line.slice(0, 80))}`);
+    const locator = line.slice(0, t1);
+    const second = line.slice(t1 + 1, t2);
+    const mount = t2 + 1 < line.length ? line.slice(t2 + 1) : null;
+    out.push(kind === 'pull' ? [locator, Number(second), mount] : [locator, second, mount]);
+  }
+}

@@ -1,0 +1,133 @@
+import type { KeepstoreConfig } from '../config/config.js';
+import type { WorkerPool } from '../cluster/worker-pool.js';
+import type { Logger } from '../log/logger.js';
+import { describeError } from '../log/logger.js';
+import type { ListKind } from '../worklist/list-wire.js';
+import type { UploadedList } from '../worklist/list-uploads.js';
+import type { WorkLists } from '../worklist/work-lists.js';
+import { Heartbeat } from './heartbeat.js';
+import { ListPersister } from './list-persister.js';
+import { ListWriter, type ListSnapshot } from './list-writer.js';
+import { RedisConnection } from './redis-connection.js';
+import { listKeys, type ListKeys } from './redis-keys.js';
+import { loadUnfinished } from './resume.js';
+
+/** How long start-up waits for Redis before going on from memory (ms). */
+const START_CONNECT_TIMEOUT_MS = 3_000;
+const KINDS: readonly ListKind[] = ['pull', 'trash'];
+
+type RedisConfig = NonNullable<KeepstoreConfig['redis']>;
+
+function snapshotOf(uploaded: UploadedList): ListSnapshot {
+  return uploaded.kind === 'pull'
+    ? { kind: 'pull', items: uploaded.list.items, serverLists: uploaded.list.serverLists, acceptedAt: Date.now() }
+    : { kind: 'trash', items: uploaded.items, serverLists: [], acceptedAt: Date.now() };
+}
+
+/**
+ * Everything the primary does with Redis (DESIGN.md, "Redis"): resume the lists at start,
+ * mirror every accepted list and its progress, re-sync after an outage, and publish the
+ * heartbeat. Redis is never waited for on the data path: lists live in memory and Redis
+ * follows them.
+ */
+export class RedisSync {
+  private readonly conn: RedisConnection;
+  private readonly persisters: Record<ListKind, ListPersister>;
+  private readonly heartbeat: Heartbeat;
+
+  /** The Redis side of the primary, or null when no `redis` is configured (lists in memory only). */
+  static fromConfig(config: KeepstoreConfig, pool: WorkerPool, lists: WorkLists, log: Logger): RedisSync | null {
+    return config.redis ? new RedisSync(config, config.redis, pool, lists, log) : null;
+  }
+
+  private constructor(
+    private readonly config: KeepstoreConfig,
+    private readonly redis: RedisConfig,
+    pool: WorkerPool,
+    private readonly lists: WorkLists,
+    private readonly log: Logger,
+  ) {
+    this.conn = new RedisConnection({ url: redis.url }, log);
+    const isUp = (): boolean => this.conn.isUp;
+    const persister = (kind: ListKind): ListPersister =>
+      new ListPersister(kind, new ListWriter(this.conn.client, this.keys(kind)), log, { isUp });
+    this.persisters = { pull: persister('pull'), trash: persister('trash') };
+    const beat = { keyPrefix: redis.keyPrefix, uuid: config.uuid, intervalMs: redis.heartbeatInterval };
+    this.heartbeat = new Heartbeat(this.conn, beat, {
+      pool,
+      lists,
+      persisted: () => ({ pull: this.persisters.pull.currentGeneration, trash: this.persisters.trash.currentGeneration }),
+    });
+    lists.onReplaced((uploaded) => this.persisters[uploaded.kind].accepted(snapshotOf(uploaded), lists.generation(uploaded.kind)));
+    lists.onEntryFinished((kind, generation, ordinal) => this.persisters[kind].finished(generation, ordinal));
+  }
+
+  /**
+   * Resume the persisted lists (call before workers start, so none takes a job of an empty
+   * list first). Never hangs on Redis: without a connection within a few seconds it goes on
+   * from memory and resumes when Redis comes back (unless a new list arrived first).
+   */
+  async start(): Promise<void> {
+    const up = await this.conn.waitUntilUp(START_CONNECT_TIMEOUT_MS);
+    if (up) await this.resumeAll();
+    else this.log.warn('redis not reachable at start: lists not resumed yet; will resume when it is back', { timeoutMs: START_CONNECT_TIMEOUT_MS });
+    this.conn.on('up', (recovered) => void this.onUp(recovered));
+    this.heartbeat.start();
+  }
+
+  /** After the workers stopped: flush the last progress, drop the heartbeat, close. */
+  async stop(): Promise<void> {
+    await Promise.all(KINDS.map((kind) => this.persisters[kind].stop()));
+    await this.heartbeat.stop();
+    await this.conn.close();
+  }
+
+  private keys(kind: ListKind): ListKeys {
+    return listKeys(this.redis.keyPrefix, this.config.uuid, kind);
+  }
+
+  private async onUp(recovered: boolean): Promise<void> {
+    await this.resumeAll();
+    for (const kind of KINDS) {
+      const p = this.persisters[kind];
+      if (p.known && (recovered || p.needsSync)) p.sync();
+    }
+  }
+
+  /** Resume every kind not yet known (no list accepted or resumed since start). */
+  private async resumeAll(): Promise<void> {
+    for (const kind of KINDS) {
+      if (this.persisters[kind].known) continue;
+      try {
+        await this.resume(kind);
+      } catch (err) {
+        this.log.warn('cannot resume list from redis: going on from memory', { kind, error: describeError(err) });
+      }
+    }
+  }
+
+  private async resume(kind: ListKind): Promise<void> {
+    const started = Date.now();
+    const found = await loadUnfinished(this.conn.client, this.keys(kind), kind);
+    const persister = this.persisters[kind];
+    // A list accepted while we were reading wins over the persisted one.
+    if (persister.known) return;
+    if (!found) {
+      persister.resumed(null, this.lists.generation(kind), null, null);
+      this.log.info('no list to resume from redis', { kind });
+      return;
+    }
+    if (found.uploaded.kind === 'pull' ? found.uploaded.list.items.length > 0 : found.uploaded.items.length > 0) {
+      this.lists.install(found.uploaded);
+    }
+    persister.resumed(found.snapshot, this.lists.generation(kind), found.generation, found.map);
+    this.log.info(`resumed ${kind} list from redis`, {
+      kind,
+      generation: found.generation,
+      entries: found.total,
+      alreadyFinished: found.finished,
+      resumed: found.map.length,
+      durationMs: Date.now() - started,
+    });
+  }
+}

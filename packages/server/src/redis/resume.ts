@@ -1,0 +1,45 @@
+import type { Redis } from 'ioredis';
+import type { ListKind, PullItem, TrashItem } from '../worklist/list-wire.js';
+import type { UploadedList } from '../worklist/list-uploads.js';
+import { readCurrentList } from './list-reader.js';
+import type { ListSnapshot } from './list-writer.js';
+import type { ListKeys } from './redis-keys.js';
+
+/** The unfinished part of a persisted list, ready to install. */
+export interface ResumedList {
+  generation: string;
+  /** Entries in the persisted list, and how many of them had finished. */
+  total: number;
+  finished: number;
+  /** What to install (only the unfinished entries), and the same as a persistence snapshot. */
+  uploaded: UploadedList;
+  snapshot: ListSnapshot;
+  /** map[i] = ordinal in the persisted generation of installed entry i. */
+  map: Uint32Array;
+}
+
+/**
+ * Load the current persisted list of `kind` and keep the entries not yet finished, in order.
+ * Null when Redis holds no list for this server.
+ */
+export async function loadUnfinished(redis: Redis, keys: ListKeys, kind: ListKind): Promise<ResumedList | null> {
+  const stored = await readCurrentList(redis, keys, kind);
+  if (!stored) return null;
+  const total = stored.items.length;
+  const map = new Uint32Array(total - stored.done.cardinality);
+  let n = 0;
+  for (let i = 0; i < total && n < map.length; i++) if (!stored.done.has(i)) map[n++] = i;
+  const items = Array.from(map, (i) => stored.items[i]!);
+  const uploaded: UploadedList =
+    kind === 'pull'
+      ? { kind: 'pull', list: { items: items as PullItem[], serverLists: stored.serverLists } }
+      : { kind: 'trash', items: items as TrashItem[] };
+  return {
+    generation: stored.generation,
+    total,
+    finished: total - map.length,
+    uploaded,
+    snapshot: { kind, items, serverLists: stored.serverLists, acceptedAt: stored.acceptedAt },
+    map,
+  };
+}
