@@ -65,11 +65,14 @@ export class Dispatcher<E> {
       while (mine.size < limit) {
         const job = this.list.take(volumes);
         if (!job) break;
-        mine.set(job.id, job);
         if (!this.pool.send(index, { type: 'job', id: job.id, job: this.opts.toJob(job) })) {
-          // The worker vanished between listening() and send(): its 'died' event requeues.
+          // Not delivered (the worker is gone; its 'died' may already have fired, e.g. when
+          // this pump runs from that very event): put the job back now, or it would sit
+          // "in progress" forever.
+          this.list.requeue([job.id]);
           break;
         }
+        mine.set(job.id, job);
       }
     }
   }
