@@ -132,7 +132,8 @@ export class ListPersister {
     if (version !== this.version || !this.dirty || !snapshot || !this.opts.isUp()) return;
     const started = Date.now();
     const gen = await this.writer.allocate();
-    const stale = (): boolean => version !== this.version || this.stopped;
+    // Only a newer list cancels a write; stop() lets a running one finish (bounded by command timeouts).
+    const stale = (): boolean => version !== this.version;
     if (!(await this.writer.write(gen, snapshot, stale)) || stale()) {
       await this.writer.deleteGeneration(gen);
       return;
