@@ -24,7 +24,9 @@ export class TrashExecutor implements JobExecutor<'trash'> {
     const hash = job.locator.slice(0, 32);
     const meta: Record<string, string> = { locator: job.locator, mount: job.volume, blockMtime: job.blockMtime };
     const volume = this.ctx.volumes.get(job.volume);
-    if (!volume || volume.readOnly) return this.skip(TRASH_SKIP.notAllowed, meta);
+    // The primary routed it here with the config it had; a reload may have changed the volume since.
+    if (!volume) return this.skip(TRASH_SKIP.noMount, meta);
+    if (volume.readOnly) return this.skip(TRASH_SKIP.readOnly, meta);
     const expected = BigInt(job.blockMtime);
     const now = Date.now();
     const seen: { stat?: BlockStat } = {}; // the copy the guard judged last, for the log

@@ -13,7 +13,8 @@ export const TRASH_SKIP = {
   mtimeMismatch: 'block mtime does not match',
   tooYoung: 'block is newer than blobSigningTTL',
   notFound: 'block not found on volume',
-  notAllowed: 'ignoring trash list entry for readonly mount',
+  readOnly: 'ignoring trash list entry for readonly mount',
+  noMount: 'ignoring trash list entry for nonexistent mount',
 } as const;
 
 /**

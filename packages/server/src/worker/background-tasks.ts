@@ -4,6 +4,7 @@ import { describeError } from '../log/logger.js';
 const TEMP_FILE_MAX_AGE_MS = 60 * 60 * 1000; // a live write touches its temp file far more often
 /** Hashes named per sweep log line. */
 const SWEEP_LOG_BATCH = 100;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Periodic housekeeping for the volumes this worker sweeps (exactly one worker per volume, so
@@ -47,7 +48,9 @@ export function startBackgroundTasks(ctx: WorkerContext, sweeps: readonly string
   };
   // A blobTrashCheckInterval of 0 turns the trash sweep off (as in Arvados).
   const timers = [setInterval(() => void sweepTemp(), TEMP_FILE_MAX_AGE_MS / 4)];
-  if (ctx.config.blobTrashCheckInterval > 0) timers.push(setInterval(() => void sweepTrash(), ctx.config.blobTrashCheckInterval));
+  // setInterval turns a delay beyond 2^31-1 ms (~24.8 days) into 1 ms: cap it instead.
+  const sweepEvery = Math.min(ctx.config.blobTrashCheckInterval, MAX_TIMER_MS);
+  if (sweepEvery > 0) timers.push(setInterval(() => void sweepTrash(), sweepEvery));
   for (const t of timers) t.unref();
   return { stop: () => timers.forEach(clearInterval) };
 }
