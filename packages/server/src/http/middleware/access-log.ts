@@ -30,7 +30,9 @@ export function accessLog(log: Logger, observe?: (summary: RequestSummary) => vo
     countPushes(req as unknown as Pushable, (n) => (bytesIn += n));
     countWrites(res as unknown as Countable, (n) => (bytesOut += n));
     res.once('close', () => {
-      const status = res.writableFinished ? res.statusCode : 499;
+      // Not finished: the client left (499), unless the server broke the response off itself
+      // (the error handler then recorded the status it could not send, e.g. 502 mid-GET).
+      const status = res.writableFinished ? res.statusCode : ((res.locals['errorStatus'] as number | undefined) ?? 499);
       const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
       observe?.({ method: req.method, status, bytesIn, bytesOut, durationSeconds: durationMs / 1000 });
       log.info('request', {

@@ -2,7 +2,15 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { Router, type Request, type Response } from 'express';
 import { EMPTY_BLOCK_HASH, MAX_BLOCK_SIZE, parseLocator, type Locator } from '@keepstore/protocol';
-import { BadRequestError, InvalidLocatorError, MethodNotAllowedError, NotFoundError, TooLargeError } from '../../errors.js';
+import {
+  BadRequestError,
+  ClientGoneError,
+  CorruptBlockError,
+  InvalidLocatorError,
+  MethodNotAllowedError,
+  NotFoundError,
+  TooLargeError,
+} from '../../errors.js';
 import { BlockVerifier } from '../block-verifier.js';
 import { checkReadPermission, responseLocator } from '../permission.js';
 import type { WorkerContext } from '../worker-context.js';
@@ -30,15 +38,48 @@ async function readBlock(ctx: WorkerContext, req: Request, res: Response, head: 
   if (!found || (loc.size !== null && loc.size !== found.stat.size)) throw new NotFoundError();
   const { stream, size } = await found.volume.openRead(loc.hash);
   const verify = new BlockVerifier(loc.hash);
-  if (head) {
-    await pipeline(stream, verify, new Writable({ write: (_c, _e, cb) => cb() }));
+  try {
+    if (head) {
+      await pipeline(stream, verify, new Writable({ write: (_c, _e, cb) => cb() }));
+      res.setHeader('Content-Length', String(size));
+      res.status(200).end();
+      return;
+    }
     res.setHeader('Content-Length', String(size));
-    res.status(200).end();
-    return;
+    res.status(200);
+    await pipeline(stream, verify, responseSink(res));
+  } catch (err) {
+    // Damaged data on disk is an operator's problem, not the client's: say where it is.
+    if (err instanceof CorruptBlockError) {
+      ctx.log.warn('stored block is corrupt', { requestId: res.locals['requestId'], locator: loc.hash, mount: found.volume.uuid });
+    }
+    throw err;
   }
-  res.setHeader('Content-Length', String(size));
-  res.status(200);
-  await pipeline(stream, verify, res);
+}
+
+/**
+ * A Writable that forwards into `res`. Unlike piping into `res` itself, a failure leaves `res`
+ * alone (pipeline() would destroy it): when nothing has been sent yet (a corrupt block that
+ * fits in one read chunk) the error handler can still answer 502 instead of hanging up.
+ * When the client goes away, the sink fails so the pipeline stops reading the file.
+ */
+function responseSink(res: Response): Writable {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (res.write(chunk)) cb();
+      else res.once('drain', () => cb());
+    },
+    final(cb) {
+      res.end();
+      cb();
+    },
+  });
+  const onClose = (): void => {
+    if (!res.writableFinished) sink.destroy(new ClientGoneError());
+  };
+  res.once('close', onClose);
+  sink.once('close', () => res.off('close', onClose));
+  return sink;
 }
 
 function contentLength(req: Request): number | null {

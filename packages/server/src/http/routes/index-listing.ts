@@ -1,6 +1,5 @@
-import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
-import { BadRequestError, NotFoundError } from '../../errors.js';
+import { BadRequestError, ClientGoneError, NotFoundError } from '../../errors.js';
 import type { DirectoryVolume } from '../../volume/directory-volume.js';
 import { requireToken } from '../middleware/auth.js';
 import type { WorkerContext } from '../worker-context.js';
@@ -23,10 +22,30 @@ async function streamIndex(res: Response, volumes: readonly DirectoryVolume[], p
   res.type('text/plain').status(200);
   for (const volume of volumes) {
     for await (const entry of volume.index(prefix)) {
-      if (!res.write(`${entry.hash}+${entry.size} ${entry.mtimeNs}\n`)) await once(res, 'drain');
+      if (!res.write(`${entry.hash}+${entry.size} ${entry.mtimeNs}\n`)) await drained(res);
     }
   }
   res.end('\n');
+}
+
+/**
+ * Resolves when `res` can take more; rejects when the client has gone away instead (a bare
+ * once('drain') would wait forever then, keeping the directory walk and its handle open).
+ */
+function drained(res: Response): Promise<void> {
+  if (res.destroyed) return Promise.reject(new ClientGoneError());
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      res.off('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      res.off('drain', onDrain);
+      reject(new ClientGoneError());
+    };
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
 }
 
 /** GET /index[/PREFIX] and GET /mounts/UUID/blocks, admin only. */
