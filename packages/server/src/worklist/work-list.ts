@@ -52,6 +52,11 @@ export class WorkList<E> {
   private done = 0;
   private failed = 0;
   private readonly finishedListeners: EntryFinishedListener[] = [];
+  /**
+   * Ordinals of current entries skipped because the same entry (key) was in flight, e.g. from
+   * the list this one replaced: they finish with that job, or are routed again if it is lost.
+   */
+  private readonly attached = new Map<string, number[]>();
 
   constructor(private readonly hooks: WorkListHooks<E>) {}
 
@@ -66,6 +71,7 @@ export class WorkList<E> {
     this.replacedAt = now;
     this.routed.clear();
     this.routedCount = 0;
+    this.attached.clear();
   }
 
   /** Bumped by every replace(); jobs carry the generation of the list they came from. */
@@ -93,24 +99,26 @@ export class WorkList<E> {
     if (!job) return undefined;
     if (ok) this.done++;
     else this.failed++;
-    if (job.fanout) {
-      job.fanout.failed ||= !ok;
-      if (--job.fanout.remaining > 0) return job;
-      ok = !job.fanout.failed;
-    }
-    this.notifyFinished(job.generation, job.ordinal, ok);
+    const fanout = job.fanout;
+    if (fanout) fanout.failed ||= !ok;
+    if (!fanout || --fanout.remaining === 0) this.notifyFinished(job.generation, job.ordinal, fanout ? !fanout.failed : ok);
+    for (const ordinal of this.takeAttached(job)) this.notifyFinished(this.generation, ordinal, ok);
     return job;
   }
 
   /** A worker died: its jobs go back to the head of their volume queue if their list is current. */
   requeue(jobIds: Iterable<number>): void {
     const back: Job<E>[] = [];
+    const orphans: number[] = [];
     for (const id of jobIds) {
       const job = this.release(id);
       if (job && job.generation === this.generation) back.push(job);
+      else if (job) orphans.push(...this.takeAttached(job));
     }
     for (const job of back.reverse()) this.queueFor(job.volume).unshift(job);
     this.routedCount += back.length;
+    // Current entries that waited on a lost job of an older list run on their own now.
+    for (const ordinal of orphans) this.routeEntry(ordinal);
   }
 
   stats(): QueueStats & { listAgeSeconds: number; listSize: number } {
@@ -145,25 +153,43 @@ export class WorkList<E> {
     while (this.cursor < this.entries.length) {
       if (this.routedCount >= ROUTED_BACKLOG_LIMIT * Math.max(1, this.routed.size)) return false;
       const ordinal = this.cursor++;
-      const entry = this.entries[ordinal]!;
-      if (this.inFlightKeys.has(this.hooks.keyOf(entry))) continue;
-      const route = this.hooks.route(entry);
-      if ('skip' in route) {
-        this.failed++;
-        this.hooks.onSkip?.(entry, route.skip);
-        this.notifyFinished(this.generation, ordinal, false);
+      const key = this.hooks.keyOf(this.entries[ordinal]!);
+      if (this.inFlightKeys.has(key)) {
+        const waiting = this.attached.get(key);
+        if (waiting) waiting.push(ordinal);
+        else this.attached.set(key, [ordinal]);
         continue;
       }
-      let hit = false;
-      const fanout = route.volumes.length > 1 ? { remaining: route.volumes.length, failed: false } : null;
-      for (const volume of route.volumes) {
-        this.queueFor(volume).push({ id: this.nextJobId++, entry, ordinal, volume, generation: this.generation, fanout });
-        this.routedCount++;
-        if (volumes.includes(volume)) hit = true;
-      }
-      if (hit) return true;
+      if (this.routeEntry(ordinal).some((v) => volumes.includes(v))) return true;
     }
     return false;
+  }
+
+  /** Queue the jobs of entry `ordinal` (one per volume); returns those volumes ([] if skipped). */
+  private routeEntry(ordinal: number): string[] {
+    const entry = this.entries[ordinal]!;
+    const route = this.hooks.route(entry);
+    if ('skip' in route) {
+      this.failed++;
+      this.hooks.onSkip?.(entry, route.skip);
+      this.notifyFinished(this.generation, ordinal, false);
+      return [];
+    }
+    const fanout = route.volumes.length > 1 ? { remaining: route.volumes.length, failed: false } : null;
+    for (const volume of route.volumes) {
+      this.queueFor(volume).push({ id: this.nextJobId++, entry, ordinal, volume, generation: this.generation, fanout });
+      this.routedCount++;
+    }
+    return route.volumes;
+  }
+
+  /** The current entries attached to `job`'s key, once no job with that key is in flight any more. */
+  private takeAttached(job: Job<E>): number[] {
+    const key = this.hooks.keyOf(job.entry);
+    const waiting = this.attached.get(key);
+    if (!waiting || this.inFlightKeys.has(key)) return [];
+    this.attached.delete(key);
+    return waiting;
   }
 
   private notifyFinished(generation: number, ordinal: number, ok: boolean): void {
