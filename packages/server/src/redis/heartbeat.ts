@@ -27,6 +27,9 @@ export class Heartbeat {
   private timer: NodeJS.Timeout | null = null;
   private readonly startedAt = new Date().toISOString();
   private readonly key: string;
+  private beating = false;
+  private again = false;
+  private stopped = false;
 
   constructor(
     private readonly conn: RedisConnection,
@@ -41,10 +44,13 @@ export class Heartbeat {
     this.timer = setInterval(() => void this.beat(), this.opts.intervalMs);
     this.timer.unref();
     this.conn.on('up', () => void this.beat());
+    // Workers coming up (at start, after a restart) change the record: publish it now.
+    this.sources.pool.on('ready', () => void this.beat());
   }
 
   /** Stop beating and remove the record: a cleanly stopped server leaves the fleet at once. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.conn.isUp) await this.conn.client.del(this.key).catch(() => undefined);
   }
@@ -75,11 +81,30 @@ export class Heartbeat {
     };
   }
 
+  /** One beat at a time (a slow statfs must not let an older record overwrite a newer one). */
   private async beat(): Promise<void> {
-    if (!this.conn.isUp) return;
+    if (this.beating) {
+      this.again = true;
+      return;
+    }
+    this.beating = true;
+    try {
+      do {
+        this.again = false;
+        await this.publish();
+      } while (this.again);
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  private async publish(): Promise<void> {
+    if (!this.conn.isUp || this.stopped) return;
     try {
       const ttlMs = 3 * this.opts.intervalMs;
-      await this.conn.client.set(this.key, JSON.stringify(await this.record()), 'PX', ttlMs);
+      const record = JSON.stringify(await this.record());
+      // Commands run in order on one connection: a SET sent before stop()'s DEL cannot outlive it.
+      if (!this.stopped) await this.conn.client.set(this.key, record, 'PX', ttlMs);
     } catch {
       /* Redis trouble: the record ages out; the connection reports outages */
     }
