@@ -13,6 +13,8 @@ export interface Reply {
   text: string;
 }
 
+const REQUEST_TIMEOUT_MS = 10_000;
+
 /** One request on a fresh connection (agent: false), so the cluster spreads them over workers. */
 export function send(url: string, method: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -24,6 +26,9 @@ export function send(url: string, method: string, body?: string | Buffer, header
       res.on('error', reject);
     });
     req.on('error', reject);
+    // A connection can be lost in limbo when the worker it was handed to is killed (the
+    // primary accepted it): give up and let the caller's poll retry.
+    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
     req.end(body);
   });
 }
@@ -83,15 +88,21 @@ export async function getStatus(ks: Keepstore): Promise<StatusJson> {
 
 /** Waits until nothing is queued or in progress and `done + failed` reached `finished` (if given). */
 export async function waitForPullIdle(ks: Keepstore, finished?: number, timeoutMs = 20_000): Promise<PullQueue> {
-  return waitFor(
-    async () => {
-      const { pullQueue: q } = await getStatus(ks);
-      const idle = q.queued === 0 && q.inProgress === 0 && (finished === undefined || q.done + q.failed >= finished);
-      return idle ? q : undefined;
-    },
-    timeoutMs,
-    'the pull queue to drain',
-  );
+  let last: StatusJson | null = null;
+  try {
+    return await waitFor(
+      async () => {
+        last = await getStatus(ks);
+        const q = last.pullQueue;
+        const idle = q.queued === 0 && q.inProgress === 0 && (finished === undefined || q.done + q.failed >= finished);
+        return idle ? q : undefined;
+      },
+      timeoutMs,
+      'the pull queue to drain',
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (want ${finished ?? 'any'} finished; last status ${JSON.stringify(last)})`);
+  }
 }
 
 /** Every file under a volume root: `[relative path, content MD5]`. */

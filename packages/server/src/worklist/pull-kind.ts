@@ -45,7 +45,8 @@ export class PullDispatcher extends Dispatcher<PullItem> {
         kind: 'pull',
         concurrency: () => pool.currentConfig.pullConcurrency,
         hooks: {
-          keyOf: (item) => item[0].slice(0, 32),
+          // Block and target: the same block pinned to two mounts is two pulls, not a duplicate.
+          keyOf: (item) => `${item[0].slice(0, 32)}/${item[2] ?? ''}`,
           route: (item) => routePull(item, pool.currentConfig, space),
           onSkip: (item, reason) => log.warn(reason, { locator: item[0], mount: item[2] }),
         },
