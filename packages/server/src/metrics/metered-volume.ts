@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { InvalidLocatorError, KeepError, NotFoundError } from '../errors.js';
 import { DirectoryVolume } from '../volume/directory-volume.js';
+import type { TrashGuard } from '../volume/directory-trash.js';
 import type { BlockStat, IndexEntry, PendingWrite, TrashEntry, VolumeSpec } from '../volume/types.js';
 
 /** The operations counted per volume (the `operation` label). */
@@ -111,6 +112,10 @@ export class MeteredVolume extends DirectoryVolume {
 
   override trash(hash: string, lifetimeSeconds: number, nowSeconds: number): Promise<void> {
     return this.#run('trash', () => super.trash(hash, lifetimeSeconds, nowSeconds));
+  }
+
+  override trashIf(hash: string, guard: TrashGuard, lifetimeSeconds: number, nowSeconds: number): Promise<string | null> {
+    return this.#run('trash', () => super.trashIf(hash, guard, lifetimeSeconds, nowSeconds));
   }
 
   override untrash(hash: string): Promise<void> {
