@@ -20,7 +20,7 @@ import {
   trashQueueIdle,
 } from '../helpers/trash-fixtures.ts';
 
-const TTL_MS = 2000;
+const TTL_MS = 3000; // short, yet a generous margin for the too-young case on a busy CI box
 const HOUR = 3600;
 let ks: Keepstore;
 let dir: string;
@@ -28,6 +28,8 @@ const V0 = volumeUuid(0);
 const V1 = volumeUuid(1);
 const RO = volumeUuid(2);
 let roots: string[];
+/** PUT at start (the kernel sets a full-nanosecond mtime); it ages while the other tests run. */
+let kernelBlock: { data: Buffer; hash: string; root: string };
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'keepstore-trash-list-'));
@@ -41,11 +43,13 @@ before(async () => {
         { uuid: V1, root: roots[1] },
         { uuid: RO, root: roots[2], readOnly: true },
       ],
-      blobSigningTTL: '2s',
+      blobSigningTTL: '3s',
       blobTrashLifetime: '1h',
       blobTrashCheckInterval: '1h', // no sweep during these tests
     },
   });
+  const { data, hash } = randomBlock();
+  kernelBlock = { data, hash, root: await putBlock(data, hash) };
 });
 after(async () => {
   await ks?.destroy();
@@ -77,34 +81,6 @@ async function indexMtime(hash: string): Promise<string> {
   assert.ok(line, 'block in the index');
   return line.split(' ')[1]!;
 }
-
-test('block_mtime is a BigInt end to end: index digits exact, off by 1 ns is refused, exact is trashed', async () => {
-  const { data, hash } = randomBlock();
-  const root = await putBlock(data, hash);
-  const mount = root === roots[0] ? V0 : V1;
-  const stored = await mtimeNs(root, hash);
-  const fromIndex = await indexMtime(hash);
-  assert.equal(fromIndex, stored.toString(), 'the index prints the stat mtime to the nanosecond');
-  // Age the block naturally so its mtime keeps the kernel's nanosecond digits.
-  await waitFor(() => Date.now() - Number(stored / 1_000_000n) > TTL_MS + 100, 5000, 'the block to age');
-
-  for (const delta of [1n, -1n]) {
-    const from = await sendList(trashListJson([{ locator: `${hash}+${data.length}`, blockMtime: stored + delta }]));
-    const outcome = await trashOutcome(ks, from, hash, mount);
-    assert.equal(outcome.message, 'trash list entry skipped: block mtime does not match');
-    assert.equal(outcome['blockMtime'], (stored + delta).toString());
-    assert.equal(outcome['mtime'], stored.toString());
-    assert.deepEqual(await blockFiles(root, hash), [hash]);
-  }
-
-  const from = await sendList(trashListJson([{ locator: `${hash}+${data.length}`, blockMtime: BigInt(fromIndex) }]));
-  assert.equal((await trashOutcome(ks, from, hash, mount)).message, 'block trashed');
-  const files = await blockFiles(root, hash);
-  assert.equal(files.length, 1);
-  assert.match(files[0]!, new RegExp(`^${hash}\\.trash\\.\\d+$`));
-  const deadline = Number(files[0]!.split('.').pop());
-  assert.ok(Math.abs(deadline - (Date.now() / 1000 + HOUR)) < 10, 'deadline = now + blobTrashLifetime');
-});
 
 test('a block younger than blobSigningTTL is not trashed, even with the exact mtime', async () => {
   const { data, hash } = randomBlock();
@@ -190,4 +166,31 @@ test('DELETE never touches a copy on a read-only volume', async () => {
   const res = await fetch(`${ks.url}/${hash}`, { method: 'DELETE', headers: adminHeaders });
   assert.equal(res.status, 404);
   assert.deepEqual(await blockFiles(roots[2]!, hash), [hash]);
+});
+
+test('block_mtime is a BigInt end to end: index digits exact, off by 1 ns is refused, exact is trashed', async () => {
+  const { data, hash, root } = kernelBlock;
+  const mount = root === roots[0] ? V0 : V1;
+  const stored = await mtimeNs(root, hash);
+  const fromIndex = await indexMtime(hash);
+  assert.equal(fromIndex, stored.toString(), 'the index prints the stat mtime to the nanosecond');
+  // The block aged naturally (PUT in before()), so its mtime keeps the kernel's nanosecond digits.
+  await waitFor(() => Date.now() - Number(stored / 1_000_000n) > TTL_MS + 100, 5000, 'the block to age');
+
+  for (const delta of [1n, -1n]) {
+    const from = await sendList(trashListJson([{ locator: `${hash}+${data.length}`, blockMtime: stored + delta }]));
+    const outcome = await trashOutcome(ks, from, hash, mount);
+    assert.equal(outcome.message, 'trash list entry skipped: block mtime does not match');
+    assert.equal(outcome['blockMtime'], (stored + delta).toString());
+    assert.equal(outcome['mtime'], stored.toString());
+    assert.deepEqual(await blockFiles(root, hash), [hash]);
+  }
+
+  const from = await sendList(trashListJson([{ locator: `${hash}+${data.length}`, blockMtime: BigInt(fromIndex) }]));
+  assert.equal((await trashOutcome(ks, from, hash, mount)).message, 'block trashed');
+  const files = await blockFiles(root, hash);
+  assert.equal(files.length, 1);
+  assert.match(files[0]!, new RegExp(`^${hash}\\.trash\\.\\d+$`));
+  const deadline = Number(files[0]!.split('.').pop());
+  assert.ok(Math.abs(deadline - (Date.now() / 1000 + HOUR)) < 10, 'deadline = now + blobTrashLifetime');
 });
