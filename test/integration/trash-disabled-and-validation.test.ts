@@ -104,7 +104,7 @@ test('a 100 000-entry trash list is accepted quickly and shown whole in /status.
   const started = Date.now();
   assert.equal(await accept(body), `Received ${N} trash requests\n`);
   const elapsed = Date.now() - started;
-  assert.ok(elapsed < 10_000, `accepted in ${elapsed} ms`);
+  assert.ok(elapsed < 15_000, `accepted in ${elapsed} ms`); // ~1.5 s on an idle 2-core box
   const q = (await status(ks)).trashQueue;
   assert.equal(q.listSize, N);
   assert.equal(q.queued, N);
