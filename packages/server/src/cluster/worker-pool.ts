@@ -187,12 +187,13 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       return;
     }
     if (this.stopping || slot.worker !== worker || this.slots[slot.index] !== slot) return;
+    // Not listening any more before anyone hears of the death, so no dispatcher picks it.
     slot.worker = null;
+    slot.state = 'waiting-restart';
     this.emit('died', slot.index);
     if (fatal) return; // start() rejects; the primary exits with the configuration error
     const delay = slot.backoff.nextDelay(Date.now());
     slot.restarts++;
-    slot.state = 'waiting-restart';
     this.log.warn('worker died, restarting', { workerIndex: slot.index, pid: worker.process.pid, code, signal, restartInMs: delay });
     slot.respawnTimer = setTimeout(() => {
       this.spawn(slot, false).catch((err) => this.log.warn('worker restart failed', { workerIndex: slot.index, error: describeError(err) }));
