@@ -2,6 +2,7 @@ import type { WorkerContext } from '../http/worker-context.js';
 import { describeError } from '../log/logger.js';
 
 const TEMP_FILE_MAX_AGE_MS = 60 * 60 * 1000; // a live write touches its temp file far more often
+const FIRST_SWEEP_DELAY_MS = 60_000; // first trash sweep after start (1 min)
 /** Hashes named per sweep log line. */
 const SWEEP_LOG_BATCH = 100;
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -50,7 +51,17 @@ export function startBackgroundTasks(ctx: WorkerContext, sweeps: readonly string
   const timers = [setInterval(() => void sweepTemp(), TEMP_FILE_MAX_AGE_MS / 4)];
   // setInterval turns a delay beyond 2^31-1 ms (~24.8 days) into 1 ms: cap it instead.
   const sweepEvery = Math.min(ctx.config.blobTrashCheckInterval, MAX_TIMER_MS);
-  if (sweepEvery > 0) timers.push(setInterval(() => void sweepTrash(), sweepEvery));
-  for (const t of timers) t.unref();
-  return { stop: () => timers.forEach(clearInterval) };
+  const timeouts: NodeJS.Timeout[] = [];
+  if (sweepEvery > 0) {
+    timers.push(setInterval(() => void sweepTrash(), sweepEvery));
+    // Also sweep soon after start: a server restarted more often than the interval would never sweep.
+    timeouts.push(setTimeout(() => void sweepTrash(), Math.min(sweepEvery, FIRST_SWEEP_DELAY_MS)));
+  }
+  for (const t of [...timers, ...timeouts]) t.unref();
+  return {
+    stop: () => {
+      timers.forEach(clearInterval);
+      timeouts.forEach(clearTimeout);
+    },
+  };
 }
