@@ -16,7 +16,7 @@ export interface Reply {
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /** One request on a fresh connection (agent: false), so the cluster spreads them over workers. */
-export function send(url: string, method: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
+export function send(url: string, method: string, body?: string | Buffer, headers: Record<string, string> = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const h = { ...headers, ...(body !== undefined ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) };
     const req = http.request(url, { method, headers: h, agent: false }, (res) => {
@@ -28,7 +28,7 @@ export function send(url: string, method: string, body?: string | Buffer, header
     req.on('error', reject);
     // A connection can be lost in limbo when the worker it was handed to is killed (the
     // primary accepted it): give up and let the caller's poll retry.
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.end(body);
   });
 }
@@ -62,8 +62,8 @@ export interface PullEntryJson {
 }
 
 /** PUT /pull with the admin token; `body` is sent as is when it is a string. */
-export function putPullList(ks: Keepstore, body: PullEntryJson[] | null | string, headers: Record<string, string> = adminHeaders): Promise<Reply> {
-  return send(`${ks.url}/pull`, 'PUT', typeof body === 'string' ? body : JSON.stringify(body), headers);
+export function putPullList(ks: Keepstore, body: PullEntryJson[] | null | string, headers: Record<string, string> = adminHeaders, timeoutMs?: number): Promise<Reply> {
+  return send(`${ks.url}/pull`, 'PUT', typeof body === 'string' ? body : JSON.stringify(body), headers, timeoutMs);
 }
 
 export interface PullQueue {
