@@ -65,6 +65,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   /** Listening workers with the volumes they own (the dispatchers' view). */
   listening(): Array<{ index: number; volumes: string[] }> {
+    // Once stopping, no worker takes new jobs: those in flight finish within the grace period.
+    if (this.stopping) return [];
     return this.slots.filter((s) => s.state === 'listening').map((s) => ({ index: s.index, volumes: s.volumes }));
   }
 
