@@ -108,8 +108,11 @@ export class DirectoryVolume {
     try {
       const st = await fh.stat({ bigint: true });
       if (!st.isFile()) throw new NotFoundError();
-      const stream = fh.createReadStream({ highWaterMark: READ_HIGH_WATER_MARK });
-      return { stream, size: Number(st.size), mtimeNs: st.mtimeNs };
+      const size = Number(st.size);
+      // `end` sizes each read to what is left (a 4 KiB block gets a 4 KiB buffer, not 1 MiB)
+      // and ends the stream without an extra read that would only find EOF.
+      const stream = fh.createReadStream({ highWaterMark: READ_HIGH_WATER_MARK, start: 0, ...(size > 0 ? { end: size - 1 } : {}) });
+      return { stream, size, mtimeNs: st.mtimeNs };
     } catch (err) {
       await fh.close().catch(() => undefined);
       throw err;
