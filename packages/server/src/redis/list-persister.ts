@@ -161,7 +161,8 @@ export class ListPersister {
     this.pending = [];
     const target = this.target;
     // Not in Redis yet, or Redis missed something: the next full write carries every bit.
-    if (!target || this.dirty || !this.opts.isUp()) return;
+    if (!this.opts.isUp()) this.dirty = true;
+    if (!target || this.dirty) return;
     const map = target.map;
     await this.writer.markDone(target.gen, map ? ordinals.map((o) => map[o]!) : ordinals);
     this.succeeded();

@@ -70,7 +70,8 @@ export class RedisSync {
   async start(): Promise<void> {
     const up = await this.conn.waitUntilUp(START_CONNECT_TIMEOUT_MS);
     if (up) await this.resumeAll();
-    else this.log.warn('redis not reachable at start: lists not resumed yet; will resume when it is back', { timeoutMs: START_CONNECT_TIMEOUT_MS });
+    // The connection has already warned about the outage (once); this only says what it means here.
+    else this.log.info('lists not resumed from redis yet: they will be when it is reachable', { timeoutMs: START_CONNECT_TIMEOUT_MS });
     this.conn.on('up', (recovered) => void this.onUp(recovered));
     this.heartbeat.start();
   }
