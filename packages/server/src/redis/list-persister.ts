@@ -134,25 +134,36 @@ export class ListPersister {
     const gen = await this.writer.allocate();
     // Only a newer list cancels a write; stop() lets a running one finish (bounded by command timeouts).
     const stale = (): boolean => version !== this.version;
-    if (!(await this.writer.write(gen, snapshot, stale)) || stale()) {
+    let live: boolean;
+    try {
+      live = await this.writeGeneration(gen, snapshot, stale);
+    } catch (err) {
+      // Best effort: half-written generations must not pile up in a Redis short of memory.
+      await this.writer.deleteGeneration(gen).catch(() => undefined);
+      throw err;
+    }
+    if (!live) {
       await this.writer.deleteGeneration(gen);
       return;
     }
+    const collected = await this.writer.collectGarbage(gen);
+    const fields = { kind: this.kind, generation: gen, entries: snapshot.items.length, finished: this.bits.cardinality };
+    this.log.info('list persisted to redis', { ...fields, durationMs: Date.now() - started, oldGenerationsDeleted: collected });
+  }
+
+  /** Entries, then the bitmap, then the pointer; false if a newer list made it moot first. */
+  private async writeGeneration(gen: string, snapshot: ListSnapshot, stale: () => boolean): Promise<boolean> {
+    if (!(await this.writer.write(gen, snapshot, stale)) || stale()) return false;
     // Synchronously: the bitmap as it is now, and from now on pending bits go to `gen`.
     const bitmap = this.bits.snapshot();
     this.pending = [];
     await this.writer.writeDone(gen, bitmap);
-    if (stale()) {
-      await this.writer.deleteGeneration(gen);
-      return;
-    }
+    if (stale()) return false;
     await this.writer.makeCurrent(gen);
     this.target = { gen, map: null };
     this.dirty = false;
     this.succeeded();
-    const collected = await this.writer.collectGarbage(gen);
-    const fields = { kind: this.kind, generation: gen, entries: snapshot.items.length, finished: this.bits.cardinality };
-    this.log.info('list persisted to redis', { ...fields, durationMs: Date.now() - started, oldGenerationsDeleted: collected });
+    return true;
   }
 
   private async flush(): Promise<void> {
