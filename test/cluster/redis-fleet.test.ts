@@ -84,7 +84,7 @@ test('a stopped server leaves the fleet at once, a killed one when its heartbeat
     const x = await fleet('--redis', redisServer.url, '--key-prefix', prefix);
     return rows(x.out).length === 1 ? x : undefined;
   }, 10_000, 'the killed server to expire');
-  assert.ok(Date.now() - started < 5_000, 'gone within about 3 heartbeat intervals');
+  assert.ok(Date.now() - started < 8_000, 'gone within about 3 heartbeat intervals (plus the command start-up)');
   assert.ok(r.out.startsWith('URL') && r.out.includes(servers[2]!.url));
 });
 
