@@ -1,0 +1,250 @@
+/**
+ * npm run bench:serve -- serving speed of keepstore-ts next to nginx on the same machine.
+ *
+ * Starts our server (the real launcher, as an operator would) and nginx (Debian package,
+ * installed if missing) on the same volume directory, and drives both with the same load
+ * generator (wrk, Debian package, its own process, CPU time reported) on the same blocks: GET of
+ * 4 KiB, 1 MiB and 64 MiB, PUT of 4 KiB and 1 MiB (a new block every request), with 1 and 2
+ * workers (nginx: worker_processes 1 and 2). Prints, and writes to bench-results/serve.md:
+ * req/s, MiB/s, p50/p99 latency, server CPU, the ratio to nginx, the 1 -> 2 worker gains, and
+ * peak RSS per process.
+ *
+ * Options: --duration SEC (per measured run, default 6), --only TEXT (rows whose name
+ * contains TEXT), --workers 1,2.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { signLocator } from '@keepstore/protocol';
+import { startKeepstore, BENCH_SIGNING_KEY } from './bench/keepstore.ts';
+import { ensureCommand } from './bench/apt.ts';
+import { ensureNginx, startNginx } from './bench/nginx.ts';
+import { childPids, cpuSeconds, samplePeakRss } from './bench/proc-stats.ts';
+import { memoryTable, scalingTable, throughputTable, type Row, type RunResult } from './bench/report.ts';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..');
+const WRK_SCRIPT = path.join(import.meta.dirname, 'bench/wrk.lua');
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const TOKEN = 'bench-client-token';
+const TTL_SECONDS = 1209600; // blobSigningTTL default, 336h
+const WARMUP_SECONDS = 1;
+
+interface RowSpec {
+  name: string;
+  method: 'GET' | 'PUT';
+  size: number;
+  connections: number;
+}
+
+const ROWS: RowSpec[] = [
+  { name: 'GET 4 KiB', method: 'GET', size: 4 * KiB, connections: 32 },
+  { name: 'GET 1 MiB', method: 'GET', size: MiB, connections: 16 },
+  { name: 'GET 64 MiB', method: 'GET', size: 64 * MiB, connections: 4 },
+  { name: 'PUT 4 KiB', method: 'PUT', size: 4 * KiB, connections: 32 },
+  { name: 'PUT 1 MiB', method: 'PUT', size: MiB, connections: 16 },
+];
+
+const { values: args } = parseArgs({ options: { duration: { type: 'string' }, only: { type: 'string' }, workers: { type: 'string' } } });
+const DURATION = Number(args.duration ?? 6);
+const WORKER_COUNTS = (args.workers ?? '1,2').split(',').map(Number);
+const rows = ROWS.filter((r) => !args.only || r.name.includes(args.only));
+const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Write a random block straight into the volume layout; returns its signed locator. */
+async function placeBlock(root: string, size: number): Promise<{ hash: string; path: string }> {
+  const data = randomBytes(size);
+  const hash = createHash('md5').update(data).digest('hex');
+  const expiry = Math.floor(Date.now() / 1000) + 24 * 3600;
+  await mkdir(path.join(root, hash.slice(0, 3)), { recursive: true });
+  await writeFile(path.join(root, hash.slice(0, 3), hash), data);
+  return { hash, path: `/${signLocator(`${hash}+${size}`, TOKEN, expiry, TTL_SECONDS, BENCH_SIGNING_KEY)}` };
+}
+
+/** Remove every block except `keep` (what the PUT rows stored), so the disk does not fill. */
+async function removeOtherBlocks(root: string, keep: Set<string>): Promise<void> {
+  for (const dir of await readdir(root)) {
+    for (const name of await readdir(path.join(root, dir)).catch(() => [])) {
+      if (!keep.has(name)) await rm(path.join(root, dir, name), { force: true });
+    }
+  }
+}
+
+interface LoadJob {
+  url: string;
+  method: 'GET' | 'PUT';
+  connections: number;
+  durationSec: number;
+  headers: Record<string, string>;
+  putSize?: number;
+}
+
+type LoadResult = Omit<RunResult, 'serverCpuSec' | 'rss'>;
+
+/**
+ * PUT bodies for one wrk run: a random prefix and the MD5s of prefix + 16-digit counter for
+ * enough counters to never repeat a block (a repeat would take keepstore's dedupe path).
+ */
+async function putFiles(dir: string, size: number, count: number): Promise<{ hashes: string; prefix: string }> {
+  const prefix = randomBytes(size - 16);
+  const state = createHash('md5').update(prefix);
+  const lines: string[] = [];
+  for (let i = 1; i <= count; i++) lines.push(state.copy().update(String(i).padStart(16, '0')).digest('hex'));
+  const base = path.join(dir, `put-${size}-${Date.now()}`);
+  await writeFile(`${base}.hashes`, `${lines.join('\n')}\n`);
+  await writeFile(`${base}.prefix`, prefix);
+  return { hashes: `${base}.hashes`, prefix: `${base}.prefix` };
+}
+
+/**
+ * One wrk run (a single thread: at most one core for the generator), under bash so that
+ * `times` reports wrk's CPU time. wrk, not autocannon: autocannon decodes every response body
+ * into a string, which caps it near 40 MiB/s on 1 MiB GETs with a whole core busy.
+ */
+async function runWrk(job: LoadJob, dir: string): Promise<LoadResult> {
+  const mode = job.method === 'PUT' ? ['put', ...Object.values(await putFiles(dir, job.putSize!, job.putSize! <= 64 * KiB ? 400_000 : 40_000))] : ['get'];
+  const headers = Object.entries(job.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+  const wrkArgs = ['-t1', `-c${job.connections}`, `-d${job.durationSec}s`, '--timeout', '60s', ...headers, '-s', WRK_SCRIPT, job.url, '--', ...mode];
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn('bash', ['-c', 'wrk "$@" && times', 'bench', ...wrkArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (text += c));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}: ${text}`))));
+  });
+  const lines = out.trim().split('\n');
+  const w = JSON.parse(lines.find((l) => l.startsWith('{'))!) as Record<string, number>;
+  const [user, sys] = lines.at(-1)!.split(' ').map((t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : 0;
+  });
+  const durationSec = w['durationUs']! / 1e6;
+  const requests = w['requests']!;
+  return {
+    reqPerSec: requests / durationSec,
+    bytesPerSec: (job.method === 'PUT' ? requests * job.putSize! : w['bytesRead']!) / durationSec,
+    p50Ms: w['p50Us']! / 1000,
+    p99Ms: w['p99Us']! / 1000,
+    non2xx: w['non2xx']!,
+    errors: w['errors']!,
+    loadgenCpuSec: (user ?? 0) + (sys ?? 0),
+    durationSec,
+  };
+}
+
+type Procs = () => Promise<Array<{ label: string; pid: number }>>;
+
+/** One measured run (after a short warm-up) against `url`, with server CPU and peak RSS. */
+async function measure(url: string, procs: Procs, spec: RowSpec, blockPath: string | undefined, dir: string): Promise<RunResult> {
+  const job: LoadJob = {
+    url: spec.method === 'GET' ? `${url}${blockPath}` : url,
+    method: spec.method,
+    connections: spec.connections,
+    durationSec: WARMUP_SECONDS,
+    headers: { Authorization: `Bearer ${TOKEN}` },
+    ...(spec.method === 'PUT' ? { putSize: spec.size } : {}),
+  };
+  await runWrk(job, dir);
+  const pids = await procs();
+  const cpuBefore = (await Promise.all(pids.map((p) => cpuSeconds(p.pid)))).reduce((a, b) => a + b, 0);
+  const { result, peak } = await samplePeakRss(procs, runWrk({ ...job, durationSec: DURATION }, dir));
+  const cpuAfter = (await Promise.all(pids.map((p) => cpuSeconds(p.pid)))).reduce((a, b) => a + b, 0);
+  return { ...result, serverCpuSec: cpuAfter - cpuBefore, rss: peak };
+}
+
+async function main(): Promise<void> {
+  const loadBefore = os.loadavg()[0] ?? 0;
+  const nginxInfo = ensureNginx(log);
+  ensureCommand('wrk', 'wrk', log);
+  if (!nginxInfo.dav) log('this nginx has no DAV module: the PUT rows have no nginx column (n/a)');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'keepstore-bench-'));
+  const root = path.join(dir, 'vol0');
+  await mkdir(root, { recursive: true });
+  const blocks = new Map<number, { hash: string; path: string }>();
+  for (const spec of rows.filter((r) => r.method === 'GET')) blocks.set(spec.size, await placeBlock(root, spec.size));
+  const keep = new Set([...blocks.values()].map((b) => b.hash));
+  const results = new Map<string, Row>();
+  try {
+    for (const workers of WORKER_COUNTS) {
+      const port = await freePort();
+      const ks = await startKeepstore({ repoRoot: REPO_ROOT, dir, volumeRoot: root, port, workers });
+      try {
+        for (const spec of rows) {
+          log(`keepstore-ts, ${workers} worker(s): ${spec.name}`);
+          const ours = await measure(ks.url, () => ks.processes(), spec, blocks.get(spec.size)?.path, dir);
+          results.set(`${spec.name}/${workers}`, { name: spec.name, workers, ours, nginx: null });
+          if (spec.method === 'PUT') await removeOtherBlocks(root, keep);
+        }
+      } finally {
+        await ks.stop();
+      }
+      const ng = await startNginx({ dir: path.join(dir, `nginx-${workers}`), volumeRoot: root, port: await freePort(), workers, dav: nginxInfo.dav });
+      const nginxProcs: Procs = async () => [
+        { label: 'master', pid: ng.proc.pid! },
+        ...(await childPids(ng.proc.pid!)).map((pid, i) => ({ label: `worker ${i}`, pid })),
+      ];
+      try {
+        for (const spec of rows) {
+          if (spec.method === 'PUT' && !nginxInfo.dav) continue;
+          log(`nginx, ${workers} worker process(es): ${spec.name}`);
+          results.get(`${spec.name}/${workers}`)!.nginx = await measure(ng.url, nginxProcs, spec, blocks.get(spec.size)?.path, dir);
+          if (spec.method === 'PUT') await removeOtherBlocks(root, keep);
+        }
+      } finally {
+        await ng.stop();
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const ordered = rows.flatMap((spec) => WORKER_COUNTS.map((w) => results.get(`${spec.name}/${w}`)!)).filter(Boolean);
+  const report = await render(ordered, nginxInfo, [loadBefore, os.loadavg()[0] ?? 0]);
+  await mkdir(path.join(REPO_ROOT, 'bench-results'), { recursive: true });
+  await writeFile(path.join(REPO_ROOT, 'bench-results/serve.md'), report);
+  process.stdout.write(report);
+}
+
+async function render(ordered: Row[], nginxInfo: { dav: boolean; version: string }, load: number[]): Promise<string> {
+  const cpuModel = /model name\s*:\s*(.*)/.exec(await readFile('/proc/cpuinfo', 'utf8').catch(() => ''))?.[1] ?? 'unknown CPU';
+  const conns = rows.map((r) => `${r.name}: ${r.connections}`).join(', ');
+  return `# bench:serve results
+
+${new Date().toISOString()} · ${os.availableParallelism()} cores (${cpuModel}) · Node ${process.version} · nginx ${nginxInfo.version}${nginxInfo.dav ? ' (PUT via dav_methods)' : ' (no DAV module: PUT n/a)'}
+${DURATION} s per measured run after ${WARMUP_SECONDS} s of warm-up; wrk, one thread, connections: ${conns}.
+Same blocks, same files, same load generator for both servers. keepstore-ts runs with blob signing
+on (signed locators, MD5 verified on every GET, MD5 + fsync + rename on every PUT) and logs every
+request at info; nginx serves with sendfile, logs every request, and writes PUTs without fsync.
+The load generator runs on the same cores: its CPU (100% = one core) is in the last column.
+CPU columns: the server's processes together over the run (200% = both cores).
+Load average (1 min) before / after the bench: ${load.map((l) => l.toFixed(1)).join(' / ')} (anything well above 0 means
+other processes shared the cores and the figures are low and noisy).
+
+## Throughput and latency
+
+${throughputTable(ordered)}
+
+## 1 -> 2 workers
+
+${scalingTable(ordered)}
+
+## Peak RSS per process while the row ran (MiB)
+
+${memoryTable(ordered)}
+`;
+}
+
+await main();

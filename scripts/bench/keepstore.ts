@@ -1,0 +1,67 @@
+/**
+ * Our server for bench-serve, started the way an operator (and test/helpers) starts it: the
+ * committed `keepstore` launcher with a config file, ready when /_health/ping answers. Logs go
+ * to a file (info level, one access-log line per request, as in production); the bench does
+ * not parse them, so it spends no CPU on them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { childPids } from './proc-stats.ts';
+
+export const BENCH_MGMT_TOKEN = 'bench-management-token';
+export const BENCH_SIGNING_KEY = 'bench-signing-key-0123456789abcdefghijklmnopqrstuvwxyz';
+
+export interface Keepstore {
+  proc: ChildProcess;
+  url: string;
+  /** The primary and its workers, for RSS and CPU sampling. */
+  processes(): Promise<Array<{ label: string; pid: number }>>;
+  stop(): Promise<void>;
+}
+
+export async function startKeepstore(opts: { repoRoot: string; dir: string; volumeRoot: string; port: number; workers: number }): Promise<Keepstore> {
+  const config = {
+    listen: `127.0.0.1:${opts.port}`,
+    workers: opts.workers,
+    systemRootToken: 'bench-root-token',
+    managementToken: BENCH_MGMT_TOKEN,
+    blobSigning: true,
+    blobSigningKey: BENCH_SIGNING_KEY,
+    volumes: [{ uuid: 'zzzzz-nyw5e-000000000000000', root: opts.volumeRoot }],
+    log: { level: 'info', format: 'json' },
+    shutdownGracePeriod: '5s',
+  };
+  const configPath = path.join(opts.dir, `keepstore-${opts.workers}w.json`);
+  await writeFile(configPath, JSON.stringify(config, null, 2));
+  const logFd = openSync(path.join(opts.dir, `keepstore-${opts.workers}w.log`), 'a');
+  const bin = path.join(opts.repoRoot, 'packages/server/bin/keepstore.js');
+  const proc = spawn(process.execPath, [bin, '--config', configPath], { stdio: ['ignore', 'ignore', logFd] });
+  closeSync(logFd);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${opts.port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    // Ready when every worker listens (the first one alone already answers /_health/ping).
+    const listening = await fetch(`${url}/status.json`, { headers: { Authorization: 'Bearer bench-root-token' } })
+      .then(async (r) => (r.status === 200 ? ((await r.json()) as { workers: Array<{ state: string }> }).workers : []))
+      .then((workers) => workers.filter((w) => w.state === 'listening').length)
+      .catch(() => 0);
+    if (listening === opts.workers) break;
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`keepstore did not start (see ${opts.dir})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    proc,
+    url,
+    async processes() {
+      const workers = await childPids(proc.pid!);
+      return [{ label: 'primary', pid: proc.pid! }, ...workers.map((pid, i) => ({ label: `worker ${i}`, pid }))];
+    },
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
