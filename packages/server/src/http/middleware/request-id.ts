@@ -12,9 +12,18 @@ export const requestId: RequestHandler = (req, res, next) => {
   next();
 };
 
+/** Random bytes fetched in batches: one getrandom() call per 204 ids, not a syscall per request. */
+const POOL_SIZE = 4096; // bytes
+let pool = randomBytes(POOL_SIZE);
+let used = 0;
+
 function newId(): string {
-  const bytes = randomBytes(20);
+  if (used + 20 > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    used = 0;
+  }
   let out = '';
-  for (const b of bytes) out += (b % 36).toString(36);
+  for (let i = used; i < used + 20; i++) out += ((pool[i] ?? 0) % 36).toString(36);
+  used += 20;
   return out;
 }
