@@ -71,54 +71,101 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     void dispatchRpc(handlers, msg.call, index).then((result) => reply({ type: 'rpc:reply', id: msg.id, result }));
   });
 
+  // Signals are handled from before the first fork: a SIGTERM that arrives while workers
+  // start (the first one may already answer /_health/ping) must stop them cleanly, not kill
+  // the primary with the default action and leave the rest to notice on their own.
+  const signals = handleSignals(pool, lists, redis, log);
   log.info('keepstore starting', { listen: config.listen, workers: config.workers, volumes: config.volumes.length, pid: process.pid });
   try {
     await pool.start();
   } catch (err) {
+    if (signals.stopping) return signals.done; // stopped during start-up: workers exiting is expected
     log.error('a worker failed to start; check the configuration', { error: describeError(err) });
     await pool.stop(0);
     return 1;
   }
-  log.info('keepstore ready', { listen: config.listen, workers: config.workers });
-  return waitForSignals(pool, lists, redis, log);
+  if (!signals.stopping) log.info('keepstore ready', { listen: config.listen, workers: config.workers });
+  signals.ready();
+  return signals.done;
 }
 
-function waitForSignals(pool: WorkerPool, lists: WorkLists, redis: RedisSync | null, log: Logger): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info('shutting down', { signal });
-      lists.stop();
-      pool
-        .stop(pool.currentConfig.shutdownGracePeriod)
-        .then(() => redis?.stop())
-        .then(() => {
-          log.info('shutdown complete');
-          resolve(0);
-        })
-        .catch((err) => {
-          log.error('shutdown failed', { error: describeError(err) });
-          resolve(1);
-        });
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      if (stopping) return;
-      const source = pool.currentConfig.source ?? undefined;
-      let next: KeepstoreConfig;
-      try {
-        next = loadConfig(source);
-      } catch (err) {
-        log.error('SIGHUP: new config rejected, keeping the current one', { error: describeError(err) });
-        return;
-      }
-      log.info('SIGHUP: reloading config', { workers: next.workers, source });
-      lists.reconfigure(next);
-      void pool.reload(next).then(() => log.info('reload complete', { workers: next.workers }));
-    });
+interface SignalControl {
+  /** Resolves with the exit code once a stop (SIGTERM/SIGINT) has completed. */
+  readonly done: Promise<number>;
+  readonly stopping: boolean;
+  /** Start-up is over: SIGHUP reloads from now on (one received before is applied now). */
+  ready(): void;
+}
+
+function handleSignals(pool: WorkerPool, lists: WorkLists, redis: RedisSync | null, log: Logger): SignalControl {
+  let stopping = false;
+  let started = false;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    lists.stop();
+    pool
+      .stop(pool.currentConfig.shutdownGracePeriod)
+      .then(() => redis?.stop())
+      .then(() => {
+        log.info('shutdown complete');
+        resolveDone(0);
+      })
+      .catch((err) => {
+        log.error('shutdown failed', { error: describeError(err) });
+        resolveDone(1);
+      });
+  };
+  const reload = reloader(pool, lists, log, () => stopping);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  let reloadWhenStarted = false;
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    if (started) return reload();
+    // The first worker may answer /_health/ping before the others listen: apply it then.
+    log.info('SIGHUP during start-up: reloading once every worker listens');
+    reloadWhenStarted = true;
   });
+  return {
+    done,
+    get stopping() {
+      return stopping;
+    },
+    ready: () => {
+      started = true;
+      if (reloadWhenStarted && !stopping) reload();
+    },
+  };
 }
 
+/**
+ * SIGHUP: re-read the config now (a bad one is refused at once, the running one kept), and
+ * apply it after any reload still in progress: two overlapping pool reloads would each fork a
+ * generation of workers and retire the other's.
+ */
+function reloader(pool: WorkerPool, lists: WorkLists, log: Logger, stopping: () => boolean): () => void {
+  let chain: Promise<void> = Promise.resolve();
+  return () => {
+    const source = pool.currentConfig.source ?? undefined;
+    let next: KeepstoreConfig;
+    try {
+      next = loadConfig(source);
+    } catch (err) {
+      log.error('SIGHUP: new config rejected, keeping the current one', { error: describeError(err) });
+      return;
+    }
+    log.info('SIGHUP: reloading config', { workers: next.workers, source });
+    chain = chain.then(async () => {
+      if (stopping()) return;
+      lists.reconfigure(next);
+      await pool.reload(next);
+      log.info('reload complete', { workers: next.workers });
+    }).catch((err: unknown) => {
+      log.error('reload failed', { error: describeError(err) });
+    });
+  };
+}

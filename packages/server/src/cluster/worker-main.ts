@@ -72,10 +72,26 @@ function shutdown(log: Logger | null, graceMs: number): void {
   timer.unref();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  void Promise.all([closed, jobs.drain()]).then(() => {
+  void Promise.all([closed, jobs.drain(), connectionFence()]).then(() => {
     log?.info('worker stopped');
     process.exit(0);
   });
+}
+
+/**
+ * With node:cluster's round-robin scheduling the primary accepts connections and hands them
+ * to workers one at a time, and closes its copy only when the worker acknowledges it. The
+ * server.close() above tells the primary to stop; a connection it handed over before reading
+ * that is still in the channel, and if this process exited first, the client would wait
+ * forever on a connection nobody owns. One rpc round trip after the close guarantees (the
+ * channel is FIFO both ways) that every such hand-over has arrived and been refused, so the
+ * primary gives it to another worker.
+ */
+function connectionFence(): Promise<void> {
+  return rpc.call({ method: 'status' }).then(
+    () => undefined,
+    () => undefined, // the primary is gone: nothing is being handed over any more
+  );
 }
 
 function onMessage(msg: PrimaryToWorker): void {

@@ -40,6 +40,8 @@ export interface WorkerPoolEvents {
 export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   private slots: Slot[] = [];
   private readonly retiring = new Map<Worker, number>();
+  /** Workers of the previous generation during a reload, not yet retired. */
+  private readonly outgoing = new Set<Worker>();
   private stopping = false;
   private config: KeepstoreConfig;
 
@@ -107,9 +109,12 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       if (prev) slot.restarts = prev.restarts;
       return slot;
     });
+    // Until retired, the old workers are in no slot: stop() must still find them.
+    for (const prev of old) if (prev.worker) this.outgoing.add(prev.worker);
     for (const slot of this.slots) {
       const prev = old[slot.index];
       if (prev?.respawnTimer) clearTimeout(prev.respawnTimer);
+      if (this.stopping) return; // SIGTERM mid-reload: stop() shuts down old and new alike
       await this.spawn(slot, false).catch(() => undefined);
       if (prev?.worker) this.retire(prev.worker, prev.index);
     }
@@ -122,7 +127,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   /** Ask every worker to finish in-flight work and exit; SIGKILL what is left after graceMs. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    const all = [...this.slots.flatMap((s) => (s.worker ? [s.worker] : [])), ...this.retiring.keys()];
+    const all = [...this.slots.flatMap((s) => (s.worker ? [s.worker] : [])), ...this.retiring.keys(), ...this.outgoing];
     for (const slot of this.slots) if (slot.respawnTimer) clearTimeout(slot.respawnTimer);
     const exited = all.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
     for (const w of all) this.sendTo(w, { type: 'shutdown' });
@@ -143,6 +148,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   private retire(worker: Worker, index: number): void {
+    this.outgoing.delete(worker);
     this.retiring.set(worker, index);
     this.sendTo(worker, { type: 'shutdown' });
   }
@@ -159,6 +165,9 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       worker.on('message', (msg: unknown) => {
         if (!isWorkerToPrimary(msg)) return;
         if (msg.type === 'hello') {
+          // A shutdown sent before the worker listened for messages was lost: a worker that
+          // is being stopped or retired gets it again now, instead of its init.
+          if (this.stopping || this.retiring.has(worker)) return this.sendTo(worker, { type: 'shutdown' });
           const sweeps = slot.volumes.filter((v) => this.firstOwner(v) === slot.index);
           this.sendTo(worker, { type: 'init', index: slot.index, config: this.config, volumes: slot.volumes, sweeps });
           return;
@@ -181,6 +190,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   private onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null, fatal: boolean): void {
+    this.outgoing.delete(worker);
     const retiredIndex = this.retiring.get(worker);
     if (retiredIndex !== undefined) {
       this.retiring.delete(worker);
