@@ -306,6 +306,29 @@ describe('the access log', () => {
     assert.equal(err['status'], 401);
   });
 
+  test('percent-encoded locators: served like plain ones, logged without the signature', async () => {
+    const signed = remember(sign(small.locator, USER_TOKEN));
+    const variants = [
+      signed.replaceAll('+', '%2B').replace('@', '%40'),
+      signed.replace('+A', '+%41'),
+      `${signed.replace('+A', '%2BA')}`,
+    ];
+    for (const [i, v] of variants.entries()) {
+      const id = `req-encoded-${i}-${Date.now()}`;
+      const res = await request(`${ks.url}/${v}`, { headers: { ...bearer(USER_TOKEN), 'X-Request-Id': id } });
+      assert.equal(res.status, 200, v);
+      const line = await ks.waitForLog((l) => l.message === 'request' && l['requestId'] === id);
+      assert.equal(line['path'], `/${small.locator}`, v);
+    }
+    // Unknown routes and undecodable paths name the path in the error, never the hint.
+    for (const [method, p] of [['POST', `/${signed.replaceAll('+', '%2B')}`], ['GET', `/${signed.replaceAll('+', '%2B')}%ZZ`], ['GET', `/x%0Ay/${signed}`]]) {
+      const res = await request(`${ks.url}${p}`, { method, headers: bearer(USER_TOKEN) });
+      assert.equal(res.status, 400, `${method} ${p}`);
+      assert.ok(!res.body.toString().includes(signed.slice(-49)), 'no signature in the error body');
+      assert.equal(res.body.toString().split('\n').length, 2, 'one line');
+    }
+  });
+
   test('no token, signature or key appears anywhere in the logs (runs last)', async () => {
     // Wait until every request of this file has been logged.
     await new Promise((r) => setTimeout(r, 200));

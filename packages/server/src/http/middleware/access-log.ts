@@ -1,10 +1,24 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../log/logger.js';
 
-/** Permission hints carry signatures; the query string may carry api_token. Log neither. */
+/**
+ * Permission hints carry signatures; the query string may carry api_token. Log neither.
+ * The path is percent-decoded first: routing decodes `%2B` to `+` and `%41` to `A`, so an
+ * encoded signature is accepted, and must be recognised here too.
+ */
 export function redactPath(originalUrl: string): string {
-  const path = originalUrl.split('?')[0] ?? '';
-  return path.replace(/\+A[^+/]*/g, '');
+  const path = percentDecode(originalUrl.split(/[?#]/)[0] ?? '');
+  // Control characters (a decoded %0A) would split a text log line or a one-line error body.
+  return path.replace(/\+A[^+/]*/g, '').replace(/[\x00-\x1f\x7f]/g, '?');
+}
+
+function percentDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    // Malformed somewhere (a stray '%'): decode every well-formed escape on its own.
+    return path.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
 }
 
 /** What is known about a request once it has ended (for metrics). */

@@ -1,10 +1,12 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { BadRequestError, ClientGoneError, KeepError } from '../../errors.js';
 import { describeError, type Logger } from '../../log/logger.js';
+import { redactPath } from './access-log.js';
 
 /** Unknown paths and methods are 400, as in Arvados keepstore. */
 export const unknownRoute: RequestHandler = (req, _res, next) => {
-  next(new BadRequestError(`unsupported request ${req.method} ${req.path.split('+')[0]}`));
+  // Decoded and cut at the first '+', like the access log: no hint (signature) in the message.
+  next(new BadRequestError(`unsupported request ${req.method} ${redactPath(req.originalUrl).split('+')[0]}`));
 };
 
 /**
