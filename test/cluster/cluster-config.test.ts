@@ -60,6 +60,28 @@ test('a config file that does not exist, and KEEPSTORE_CONFIG pointing at a bad 
   assert.match(viaEnv.stderr(), /workers/);
 });
 
+test('start-up failures after validation: a missing read-only root, a port in use', async () => {
+  const ro = path.join(dir, 'ro-missing.json');
+  await fs.writeFile(ro, JSON.stringify({ workers: 1, volumes: [{ uuid: volumeUuid(7), root: './nowhere', readOnly: true }] }));
+  const missing = spawnBin(['--config', ro]);
+  assert.notEqual((await missing.exited).code, 0);
+  assert.match(missing.stderr(), new RegExp(volumeUuid(7)));
+
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = blocker.address() as net.AddressInfo;
+    const busy = path.join(dir, 'busy.json');
+    await fs.writeFile(busy, JSON.stringify({ listen: `127.0.0.1:${port}`, workers: 2, volumes: [vol] }));
+    const bin = spawnBin(['--config', busy]);
+    const { code } = await bin.exited;
+    assert.notEqual(code, 0, 'a worker that cannot start is fatal, not respawned forever');
+    assert.match(bin.stderr(), /EADDRINUSE/);
+  } finally {
+    blocker.close();
+  }
+});
+
 /** True if nothing listens on 127.0.0.1:port (so the default start can use it). */
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
