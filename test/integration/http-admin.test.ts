@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { assignVolumes } from '../../packages/server/src/cluster/volume-assignment.ts';
 import { MGMT_TOKEN, ROOT_TOKEN, startKeepstore, volumeUuid, type Keepstore } from '../helpers/keepstore-process.ts';
-import { bearer, blockFile, makeBlock, request, sign, type Block } from '../helpers/keep-http.ts';
+import { bearer, blockFile, filesUnder, makeBlock, request, sign, type Block } from '../helpers/keep-http.ts';
 
 const USER = 'admin-test-user-token';
 const admin = bearer(ROOT_TOKEN);
@@ -91,17 +91,30 @@ describe('index', () => {
     assert.match(String(res.headers['content-type']), /^text\/plain/);
     const entries = parseIndex(res.body.toString());
     assert.equal(entries.length, blocks.length + 2);
-    let lastVolume = -1;
-    for (const e of entries) {
-      const vols = await volumeOf(e.hash);
-      // The first volume (in uuid order) that holds this hash and is not before the last one seen.
-      const v = vols.find((x) => x >= lastVolume);
-      assert.ok(v !== undefined, `${e.hash} out of uuid order`);
-      lastVolume = v;
-      const st = await fs.stat(blockFile(roots[v]!, e.hash), { bigint: true });
-      assert.equal(e.mtimeNs, st.mtimeNs, 'mtime to the nanosecond');
-      assert.equal(e.size, Number(st.size));
+    // Expected, from the disk: each volume's blocks with fs.stat's bigint mtimeNs. The index
+    // must be volume 0's lines (any order), then volume 1's, and so on.
+    const expected: Array<Set<string>> = [];
+    for (const root of roots) {
+      const lines = new Set<string>();
+      for (const rel of await filesUnder(root)) {
+        const name = path.basename(rel);
+        if (!/^[0-9a-f]{32}$/.test(name)) continue;
+        const st = await fs.stat(path.join(root, rel), { bigint: true });
+        lines.add(`${name}+${st.size} ${st.mtimeNs}`);
+      }
+      expected.push(lines);
     }
+    let v = 0;
+    for (const e of entries) {
+      const line = `${e.hash}+${e.size} ${e.mtimeNs}`;
+      while (v < expected.length && !expected[v]!.has(line)) {
+        assert.equal(expected[v]!.size, 0, `volume ${v} not finished when ${line} came (wrong mtime, or out of uuid order)`);
+        v++;
+      }
+      assert.ok(v < expected.length, `${line} is not on disk like that`);
+      expected[v]!.delete(line);
+    }
+    assert.ok(expected.every((set) => set.size === 0), 'every stored block is listed');
     assert.equal(entries.filter((e) => e.hash === twice.hash).length, 2, 'one line per stored copy');
     assert.ok(entries.some((e) => e.hash === ro.hash), 'read-only volumes are listed');
   });
