@@ -125,13 +125,18 @@ test('an entry of the new list that is in flight is not started twice', () => {
   assert.equal(list.take(['v1']), null, 'nor started after the first run finished');
 });
 
-test('a duplicate entry already routed is not started while its twin is in flight', { todo: 'WorkList checks the in-flight key at routing time only' }, () => {
+test('a duplicate entry already routed is not started while its twin is in flight', () => {
   const { list } = makeList();
   list.replace([e('a', 'v2'), e('x', 'v1'), e('a', 'v2')]);
   assert.deepEqual(names(drain(list, ['v1'])), ['x']); // routes both copies of a onto v2
   const first = list.take(['v2']);
   assert.equal(first?.entry.name, 'a');
   assert.equal(list.take(['v2']), null, 'the second a must not run while the first one does');
+  const finished: number[] = [];
+  list.onEntryFinished((_gen, ordinal) => finished.push(ordinal));
+  list.complete(first!.id, true);
+  assert.deepEqual(finished.sort(), [0, 2], 'the duplicate finishes with its twin');
+  assert.equal(list.take(['v2']), null, 'and is not started afterwards');
 });
 
 test('requeue after a worker death: jobs go back to the head of their volume queue, in order', () => {

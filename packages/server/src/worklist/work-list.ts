@@ -88,7 +88,15 @@ export class WorkList<E> {
   take(volumes: readonly string[]): Job<E> | null {
     for (;;) {
       const job = this.takeRouted(volumes);
-      if (job) return this.start(job);
+      if (job) {
+        // A duplicate routed before its twin started: it finishes with the twin instead.
+        const key = this.hooks.keyOf(job.entry);
+        if (job.fanout === null && this.inFlightKeys.has(key)) {
+          this.attach(key, job.ordinal);
+          continue;
+        }
+        return this.start(job);
+      }
       if (!this.routeNext(volumes)) return null;
     }
   }
@@ -155,9 +163,7 @@ export class WorkList<E> {
       const ordinal = this.cursor++;
       const key = this.hooks.keyOf(this.entries[ordinal]!);
       if (this.inFlightKeys.has(key)) {
-        const waiting = this.attached.get(key);
-        if (waiting) waiting.push(ordinal);
-        else this.attached.set(key, [ordinal]);
+        this.attach(key, ordinal);
         continue;
       }
       if (this.routeEntry(ordinal).some((v) => volumes.includes(v))) return true;
@@ -181,6 +187,12 @@ export class WorkList<E> {
       this.routedCount++;
     }
     return route.volumes;
+  }
+
+  private attach(key: string, ordinal: number): void {
+    const waiting = this.attached.get(key);
+    if (waiting) waiting.push(ordinal);
+    else this.attached.set(key, [ordinal]);
   }
 
   /** The current entries attached to `job`'s key, once no job with that key is in flight any more. */
