@@ -25,11 +25,17 @@ export interface WorkerPoolEvents {
   /** A worker (new or respawned) is listening and owns `volumes`. */
   ready: [index: number, volumes: string[]];
   /** A worker died unexpectedly; whatever it was doing must be handed back. */
-  died: [index: number];
-  /** A worker retired cleanly (shrink or rolling reload). */
-  retired: [index: number];
-  /** A message from a worker; `reply` answers that very process (even a retiring one). */
-  message: [index: number, msg: WorkerToPrimary, reply: (msg: PrimaryToWorker) => void];
+  died: [index: number, workerId: number];
+  /**
+   * A worker retired (shrink or rolling reload) and exited. Normally it finished its jobs
+   * first; any it did not report (grace period over, crash) must be handed back too.
+   */
+  retired: [index: number, workerId: number];
+  /**
+   * A message from a worker; `reply` answers that very process (even a retiring one).
+   * `workerId` (cluster's id, unique per process) tells processes of one index apart.
+   */
+  message: [index: number, msg: WorkerToPrimary, reply: (msg: PrimaryToWorker) => void, workerId: number];
 }
 
 /**
@@ -66,14 +72,17 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   /** Listening workers with the volumes they own (the dispatchers' view). */
-  listening(): Array<{ index: number; volumes: string[] }> {
+  listening(): Array<{ index: number; workerId: number; volumes: string[] }> {
     // Once stopping, no worker takes new jobs: those in flight finish within the grace period.
     if (this.stopping) return [];
-    return this.slots.filter((s) => s.state === 'listening').map((s) => ({ index: s.index, volumes: s.volumes }));
+    return this.slots.flatMap((s) =>
+      s.state === 'listening' && s.worker ? [{ index: s.index, workerId: s.worker.id, volumes: s.volumes }] : [],
+    );
   }
 
-  send(index: number, msg: PrimaryToWorker): boolean {
-    const worker = this.slots[index]?.worker;
+  /** Send to the worker process `workerId`; false if it is gone. */
+  send(workerId: number, msg: PrimaryToWorker): boolean {
+    const worker = cluster.workers?.[workerId];
     if (!worker || !worker.isConnected()) return false;
     worker.send(msg); // false only means "queued behind earlier messages"; it is still delivered
     return true;
@@ -180,7 +189,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
           resolve();
           return;
         }
-        this.emit('message', slot.index, msg, (m) => this.sendTo(worker, m));
+        this.emit('message', slot.index, msg, (m) => this.sendTo(worker, m), worker.id);
       });
       worker.once('exit', (code, signal) => {
         if (!listening) reject(new Error(`worker ${slot.index} exited during start-up (code ${code}, signal ${signal})`));
@@ -195,14 +204,14 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     if (retiredIndex !== undefined) {
       this.retiring.delete(worker);
       this.log.info('worker retired', { workerIndex: retiredIndex, pid: worker.process.pid, code });
-      this.emit('retired', retiredIndex);
+      this.emit('retired', retiredIndex, worker.id);
       return;
     }
     if (this.stopping || slot.worker !== worker || this.slots[slot.index] !== slot) return;
     // Not listening any more before anyone hears of the death, so no dispatcher picks it.
     slot.worker = null;
     slot.state = 'waiting-restart';
-    this.emit('died', slot.index);
+    this.emit('died', slot.index, worker.id);
     if (fatal) return; // start() rejects; the primary exits with the configuration error
     const delay = slot.backoff.nextDelay(Date.now());
     slot.restarts++;

@@ -6,6 +6,7 @@ import type { MetricsSnapshot } from './worker-metrics.js';
 export const COLLECT_TIMEOUT_MS = 5_000;
 
 interface Collection {
+  /** Worker processes (cluster ids) still to answer. */
   waiting: Set<number>;
   snapshots: MetricsSnapshot[];
   resolve: (s: MetricsSnapshot[]) => void;
@@ -33,37 +34,36 @@ export class WorkerMetricsCollector {
     private readonly pool: WorkerPool,
     private readonly timeoutMs = COLLECT_TIMEOUT_MS,
   ) {
-    pool.on('message', (index, msg) => {
-      if (msg.type === 'metrics:report') this.#answer(msg.id, index, msg.metrics);
+    pool.on('message', (_index, msg, _reply, workerId) => {
+      if (msg.type === 'metrics:report') this.#answer(msg.id, workerId, msg.metrics);
     });
-    pool.on('died', (index) => {
-      for (const id of [...this.#pending.keys()]) this.#answer(id, index, null);
+    pool.on('died', (_index, workerId) => {
+      for (const id of [...this.#pending.keys()]) this.#answer(id, workerId, null);
     });
   }
 
   /** Every listening worker's snapshot (empty when none listens). */
   collect(): Promise<MetricsSnapshot[]> {
     const id = this.#nextId++;
-    const indexes = this.pool
-      .status()
-      .filter((w) => w.state === 'listening')
-      .map((w) => w.index)
-      .filter((index) => this.pool.send(index, { type: 'metrics:collect', id }));
-    if (indexes.length === 0) return Promise.resolve([]);
+    const workerIds = this.pool
+      .listening()
+      .map((w) => w.workerId)
+      .filter((workerId) => this.pool.send(workerId, { type: 'metrics:collect', id }));
+    if (workerIds.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        const silent = [...(this.#pending.get(id)?.waiting ?? indexes)].join(', ');
+        const silent = [...(this.#pending.get(id)?.waiting ?? workerIds)].join(', ');
         this.#pending.delete(id);
         reject(new KeepError(`metrics: no answer from worker(s) ${silent}`, 'KEEP_METRICS_TIMEOUT', 503));
       }, this.timeoutMs);
-      this.#pending.set(id, { waiting: new Set(indexes), snapshots: [], resolve, reject, timer });
+      this.#pending.set(id, { waiting: new Set(workerIds), snapshots: [], resolve, reject, timer });
     });
   }
 
-  /** `snapshot` null: the worker died before answering. */
-  #answer(id: number, index: number, snapshot: MetricsSnapshot | null): void {
+  /** `snapshot` null: the worker (process `workerId`) died before answering. */
+  #answer(id: number, workerId: number, snapshot: MetricsSnapshot | null): void {
     const c = this.#pending.get(id);
-    if (!c || !c.waiting.delete(index)) return;
+    if (!c || !c.waiting.delete(workerId)) return;
     if (snapshot) c.snapshots.push(snapshot);
     if (c.waiting.size > 0) return;
     this.#pending.delete(id);

@@ -20,7 +20,8 @@ export interface DispatcherOptions<E> {
  */
 export class Dispatcher<E> {
   readonly list: WorkList<E>;
-  private readonly inFlight = new Map<number, Map<number, Job<E>>>();
+  /** Jobs in flight per worker process (cluster worker id), with that worker's index. */
+  private readonly inFlight = new Map<number, { index: number; jobs: Map<number, Job<E>> }>();
   private enabled = true;
 
   constructor(
@@ -30,9 +31,10 @@ export class Dispatcher<E> {
   ) {
     this.list = new WorkList(opts.hooks);
     pool.on('ready', () => this.pump());
-    pool.on('died', (index) => this.onDied(index));
-    pool.on('message', (index, msg) => {
-      if (msg.type === 'job:done' && msg.kind === opts.kind) this.onDone(index, msg.id, msg.outcome);
+    pool.on('died', (_index, workerId) => this.takeBack(workerId, 'dead'));
+    pool.on('retired', (_index, workerId) => this.takeBack(workerId, 'retired'));
+    pool.on('message', (_index, msg, _reply, workerId) => {
+      if (msg.type === 'job:done' && msg.kind === opts.kind) this.onDone(workerId, msg.id, msg.outcome);
     });
   }
 
@@ -53,19 +55,21 @@ export class Dispatcher<E> {
 
   /** Jobs in flight per worker index, for /status.json. */
   runningByWorker(): Map<number, Job<E>[]> {
-    return new Map([...this.inFlight].map(([index, jobs]) => [index, [...jobs.values()]]));
+    const byIndex = new Map<number, Job<E>[]>();
+    for (const { index, jobs } of this.inFlight.values()) byIndex.set(index, [...(byIndex.get(index) ?? []), ...jobs.values()]);
+    return byIndex;
   }
 
   /** Hand out jobs to every worker with a free slot. Cheap when there is nothing to do. */
   pump(): void {
     if (!this.enabled) return;
-    for (const { index, volumes } of this.pool.listening()) {
-      const mine = this.jobsOf(index);
+    for (const { index, workerId, volumes } of this.pool.listening()) {
+      const mine = this.jobsOf(workerId, index);
       const limit = this.opts.concurrency();
       while (mine.size < limit) {
         const job = this.list.take(volumes);
         if (!job) break;
-        if (!this.pool.send(index, { type: 'job', id: job.id, job: this.opts.toJob(job) })) {
+        if (!this.pool.send(workerId, { type: 'job', id: job.id, job: this.opts.toJob(job) })) {
           // Not delivered (the worker is gone; its 'died' may already have fired, e.g. when
           // this pump runs from that very event): put the job back now, or it would sit
           // "in progress" forever.
@@ -77,25 +81,26 @@ export class Dispatcher<E> {
     }
   }
 
-  private jobsOf(index: number): Map<number, Job<E>> {
-    let jobs = this.inFlight.get(index);
-    if (!jobs) this.inFlight.set(index, (jobs = new Map()));
-    return jobs;
+  private jobsOf(workerId: number, index: number): Map<number, Job<E>> {
+    let entry = this.inFlight.get(workerId);
+    if (!entry) this.inFlight.set(workerId, (entry = { index, jobs: new Map() }));
+    return entry.jobs;
   }
 
-  private onDone(index: number, id: number, outcome: JobOutcome): void {
-    this.inFlight.get(index)?.delete(id);
+  private onDone(workerId: number, id: number, outcome: JobOutcome): void {
+    this.inFlight.get(workerId)?.jobs.delete(id);
     const job = this.list.complete(id, outcome.ok);
     if (job) this.opts.onOutcome?.(job, outcome);
     this.pump();
   }
 
-  private onDied(index: number): void {
-    const jobs = this.inFlight.get(index);
-    this.inFlight.delete(index);
-    if (jobs && jobs.size > 0) {
-      this.log.warn(`requeueing ${this.opts.kind} jobs of a dead worker`, { workerIndex: index, count: jobs.size });
-      this.list.requeue(jobs.keys());
+  /** A worker process is gone: whatever it never reported goes back to the list. */
+  private takeBack(workerId: number, why: 'dead' | 'retired'): void {
+    const entry = this.inFlight.get(workerId);
+    this.inFlight.delete(workerId);
+    if (entry && entry.jobs.size > 0) {
+      this.log.warn(`requeueing ${this.opts.kind} jobs of a ${why} worker`, { workerIndex: entry.index, count: entry.jobs.size });
+      this.list.requeue(entry.jobs.keys());
     }
     this.pump();
   }
