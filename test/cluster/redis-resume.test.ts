@@ -101,7 +101,8 @@ test('a 1 000 000-entry trash list in Redis is resumed at start, and a new list 
   const keys = listKeys(prefix, uuid, 'trash');
   const n = 1_000_000;
   const items: ListItem[] = new Array(n);
-  for (let i = 0; i < n; i++) items[i] = [`${randomBytes(16).toString('hex')}+${i % 65_536}`, String(1_707_249_451_308_502_672n + BigInt(i)), null];
+  const salt = randomBytes(4).toString('hex');
+  for (let i = 0; i < n; i++) items[i] = [`${salt}${i.toString(16).padStart(24, '0')}+${i % 65_536}`, `17072494513${String(i).padStart(8, '0')}`, null];
   const writer = new ListWriter(redis, keys);
   const gen = await writer.allocate();
   let t = performance.now();
