@@ -107,10 +107,10 @@ describe('a running cluster (2 workers)', () => {
         const b = light[(c * 13 + i) % light.length]!;
         for (let attempt = 0; ; attempt++) {
           const id = `req-kill-${c}-${i}-${attempt}`;
-          // 5 s, not more: with node:cluster's round-robin scheduling, the one connection the
-          // primary was handing to the killed worker is never answered nor closed (Node's
-          // RoundRobinHandle closes a handed-off handle only when the worker acknowledges it);
-          // the client gives up on it like on any other dropped connection.
+          // 5 s, not more: under `scheduling: "round-robin"` the one connection the primary was
+          // handing to the killed worker is never answered nor closed (Node's RoundRobinHandle
+          // closes a handed-off handle only when the worker acknowledges it), which is why
+          // "os" is the default; the client gives up on a dropped connection and retries.
           const res = await request(`${ks.url}/${sign(b.locator, TOKEN)}`, { headers: { ...bearer(TOKEN), 'X-Request-Id': id }, timeoutMs: 5000 }).catch((err: Error) => err);
           const error = res instanceof Error ? res.message : res.status !== 200 || !res.complete || !res.body.equals(b.data) ? `status ${res.status}` : null;
           attempts.push({ id, error });

@@ -57,6 +57,10 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   ) {
     super();
     this.config = config;
+    // "os": workers accept on the shared socket themselves. With round-robin the primary
+    // accepts every connection and hands it over IPC: one more hop per connection, and a
+    // connection in transit to a worker that is SIGKILLed is never answered nor closed.
+    cluster.schedulingPolicy = config.scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
     cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
   }
 

@@ -62,6 +62,12 @@ export const configSchema = z
     maxConcurrentRequests: z.number().int().min(1).default(256), // per worker, block requests
     maxQueuedRequests: z.number().int().min(0).default(1024), // per worker, waiting for a slot
     shutdownGracePeriod: duration.prefault('30s'), // SIGTERM: in-flight work gets this long
+    /**
+     * Who hands new connections to workers: "os" (the kernel, all workers accept on the shared
+     * socket) or "round-robin" (the primary accepts and passes each connection over IPC).
+     * Read at start only.
+     */
+    scheduling: z.enum(['os', 'round-robin']).default('os'),
     storageClasses: z.record(z.string(), storageClass).default({}),
     volumes: z.array(volume).min(1).prefault([{ uuid: 'zzzzz-nyw5e-000000000000000', root: './data' }]),
     redis: redis.optional(),
