@@ -34,6 +34,8 @@ export class RedisSync {
   private readonly conn: RedisConnection;
   private readonly persisters: Record<ListKind, ListPersister>;
   private readonly heartbeat: Heartbeat;
+  /** The resume in progress, if any: start-up and a reconnect must not read the lists twice. */
+  private resuming: Promise<void> | null = null;
 
   /** The Redis side of the primary, or null when no `redis` is configured (lists in memory only). */
   static fromConfig(config: KeepstoreConfig, pool: WorkerPool, lists: WorkLists, log: Logger): RedisSync | null {
@@ -68,11 +70,11 @@ export class RedisSync {
    * from memory and resumes when Redis comes back (unless a new list arrived first).
    */
   async start(): Promise<void> {
+    this.conn.on('up', (recovered) => void this.onUp(recovered));
     const up = await this.conn.waitUntilUp(START_CONNECT_TIMEOUT_MS);
     if (up) await this.resumeAll();
     // The connection has already warned about the outage (once); this only says what it means here.
     else this.log.info('lists not resumed from redis yet: they will be when it is reachable', { timeoutMs: START_CONNECT_TIMEOUT_MS });
-    this.conn.on('up', (recovered) => void this.onUp(recovered));
     this.heartbeat.start();
   }
 
@@ -96,7 +98,12 @@ export class RedisSync {
   }
 
   /** Resume every kind not yet known (no list accepted or resumed since start). */
-  private async resumeAll(): Promise<void> {
+  private resumeAll(): Promise<void> {
+    this.resuming ??= this.resumeUnknown().finally(() => (this.resuming = null));
+    return this.resuming;
+  }
+
+  private async resumeUnknown(): Promise<void> {
     for (const kind of KINDS) {
       if (this.persisters[kind].known) continue;
       try {
