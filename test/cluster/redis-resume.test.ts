@@ -83,6 +83,7 @@ test('a pull list survives SIGKILL of the primary and resumes without redoing fi
   const status = await getStatus(second);
   assert.equal(status.pullQueue.listSize, blocks.length - finished.length, 'only the unfinished entries were installed');
 
+  console.log(`# SIGKILL: ${finished.length} of ${blocks.length} entries recorded as finished before the kill; ${String(resumed['resumed'])} resumed in ${String(resumed['durationMs'])} ms`);
   await waitForPullIdle(second, blocks.length - finished.length, 30_000);
   for (const b of blocks) assert.ok(await hasBlock(second.volumeRoot(0), b.hash), `${b.locator} stored`);
   for (const b of finished) assert.equal(peer.requests(b.hash), 1, `${b.locator} (finished before the kill) was not pulled again`);
