@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { buffer } from 'node:stream/consumers';
 import { FullError, InvalidLocatorError, NotFoundError, WriteFailedError } from '../../packages/server/src/errors.ts';
 import { DirectoryVolume } from '../../packages/server/src/volume/directory-volume.ts';
-import { FileSink } from '../../packages/server/src/volume/file-sink.ts';
+import { FileSink, SINK_COALESCE_BYTES } from '../../packages/server/src/volume/file-sink.ts';
 import { mapWriteError } from '../../packages/server/src/volume/fs-errors.ts';
 import type { PendingWrite } from '../../packages/server/src/volume/types.ts';
 import { exists, listFiles, makeTempDir, makeVolume, placeBlock, randomBlock } from '../helpers/volume-fixtures.ts';
@@ -83,10 +83,11 @@ test('absent blocks: stat null, openRead/touch/delete NotFoundError; bad hashes 
 
 test('a block being written is never visible under its name; discard removes the temp', async () => {
   const vol = await makeVolume(base, 'partial');
-  const { data, hash } = randomBlock(100_000);
+  const { data, hash } = randomBlock(SINK_COALESCE_BYTES * 2);
   const pending = await vol.beginWrite(hash);
-  await new Promise<void>((resolve) => pending.stream.write(data.subarray(0, 50_000), () => resolve()));
-  assert.equal((await fs.stat(pending.path)).size, 50_000);
+  // One full write batch (the sink writes in batches of SINK_COALESCE_BYTES): on disk now.
+  await new Promise<void>((resolve) => pending.stream.write(data.subarray(0, SINK_COALESCE_BYTES), () => resolve()));
+  assert.equal((await fs.stat(pending.path)).size, SINK_COALESCE_BYTES);
   assert.equal(await vol.stat(hash), null);
   assert.deepEqual(await collect(vol.index('')), []);
   await pending.discard();

@@ -6,8 +6,17 @@ import type { WriteErrorMapper } from './types.js';
 export const SINK_HIGH_WATER_MARK = 256 * 1024; // 256 KiB
 
 /**
+ * Chunks are collected up to this many bytes and written with one writev. A socket delivers a
+ * block in 64 KiB pieces, and every write call costs main-thread time of its own (measured:
+ * most of a pull's CPU went to one write per 64 KiB piece); 1 MiB batches cut the calls 16x.
+ */
+export const SINK_COALESCE_BYTES = 1024 * 1024; // 1 MiB
+
+/**
  * A Writable over an open FileHandle that the caller keeps owning (it is neither closed nor
- * synced here: PendingWrite does that on commit or discard).
+ * synced here: PendingWrite does that on commit or discard). Small chunks are accepted at once
+ * and written in batches of SINK_COALESCE_BYTES; the rest is written when the stream ends,
+ * before 'finish', so "finished" still means "every byte handed to the file".
  *
  * Why not fs.WriteStream: stream.pipeline() destroys every stream with the FIRST error, so a
  * WriteStream would re-emit a client's ECONNRESET as if the disk had failed. Here only errors
@@ -17,6 +26,8 @@ export const SINK_HIGH_WATER_MARK = 256 * 1024; // 256 KiB
 export class FileSink extends Writable {
   readonly #fh: FileHandle;
   readonly #mapError: WriteErrorMapper;
+  #batch: Buffer[] = [];
+  #batchBytes = 0;
 
   constructor(fh: FileHandle, mapError: WriteErrorMapper) {
     super({ highWaterMark: SINK_HIGH_WATER_MARK, decodeStrings: true });
@@ -25,17 +36,39 @@ export class FileSink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.#writeAll([chunk]).then(
-      () => cb(),
-      (err: unknown) => cb(this.#mapError(err)),
-    );
+    this.#add([chunk], cb);
   }
 
   override _writev(
     chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
     cb: (err?: Error | null) => void,
   ): void {
-    this.#writeAll(chunks.map((c) => c.chunk)).then(
+    this.#add(
+      chunks.map((c) => c.chunk),
+      cb,
+    );
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.#flush(cb);
+  }
+
+  /** Take the chunks; write the batch once it is big enough, else ask for more at once. */
+  #add(buffers: Buffer[], cb: (err?: Error | null) => void): void {
+    for (const buf of buffers) {
+      this.#batch.push(buf);
+      this.#batchBytes += buf.length;
+    }
+    if (this.#batchBytes < SINK_COALESCE_BYTES) return cb();
+    this.#flush(cb);
+  }
+
+  #flush(cb: (err?: Error | null) => void): void {
+    const batch = this.#batch;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    if (batch.length === 0) return cb();
+    this.#writeAll(batch).then(
       () => cb(),
       (err: unknown) => cb(this.#mapError(err)),
     );
