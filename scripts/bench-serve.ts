@@ -9,7 +9,7 @@
  * req/s, MiB/s, p50/p99 latency, server CPU, the ratio to nginx, the 1 -> 2 worker gains, and
  * peak RSS per process.
  *
- * Options: --duration SEC (per measured run, default 5), --repeat N (measured runs per row and
+ * Options: --duration SEC (per measured run, default 4), --repeat N (measured runs per row and
  * server, the best is reported; default 2), --only TEXT (rows whose name contains TEXT),
  * --workers 1,2.
  */
@@ -53,7 +53,7 @@ const ROWS: RowSpec[] = [
 const { values: args } = parseArgs({
   options: { duration: { type: 'string' }, only: { type: 'string' }, workers: { type: 'string' }, repeat: { type: 'string' } },
 });
-const DURATION = Number(args.duration ?? 5);
+const DURATION = Number(args.duration ?? 4);
 /** Measured runs per row and server; the best one is reported (filters out bursts of other load). */
 const REPEAT = Number(args.repeat ?? 2);
 const WORKER_COUNTS = (args.workers ?? '1,2').split(',').map(Number);
@@ -153,27 +153,47 @@ async function runWrk(job: LoadJob, dir: string): Promise<LoadResult> {
 
 type Procs = () => Promise<Array<{ label: string; pid: number }>>;
 
-/** The best of REPEAT measured runs (after a short warm-up) against `url`, with server CPU and peak RSS. */
-async function measure(url: string, procs: Procs, spec: RowSpec, blockPath: string | undefined, dir: string): Promise<RunResult> {
-  const job: LoadJob = {
-    url: spec.method === 'GET' ? `${url}${blockPath}` : url,
+/** A server under test. */
+interface Target {
+  url: string;
+  procs: Procs;
+}
+
+function jobFor(target: Target, spec: RowSpec, blockPath: string | undefined, durationSec: number): LoadJob {
+  return {
+    url: spec.method === 'GET' ? `${target.url}${blockPath}` : target.url,
     method: spec.method,
     connections: spec.connections,
-    durationSec: WARMUP_SECONDS,
+    durationSec,
     headers: { Authorization: `Bearer ${TOKEN}` },
     ...(spec.method === 'PUT' ? { putSize: spec.size } : {}),
   };
-  await runWrk(job, dir);
-  let best: RunResult | null = null;
+}
+
+/** One measured run against `target`, with the server's CPU time and peak RSS per process. */
+async function measureOnce(target: Target, spec: RowSpec, blockPath: string | undefined, dir: string): Promise<RunResult> {
+  const pids = await target.procs();
+  const cpu = async (): Promise<number> => (await Promise.all(pids.map((p) => cpuSeconds(p.pid)))).reduce((a, b) => a + b, 0);
+  const before = await cpu();
+  const { result, peak } = await samplePeakRss(target.procs, runWrk(jobFor(target, spec, blockPath, DURATION), dir));
+  return { ...result, serverCpuSec: (await cpu()) - before, rss: peak };
+}
+
+/**
+ * One row on both servers: a warm-up each, then REPEAT measured runs alternating between them
+ * (so a burst of outside load hits both alike), keeping each server's best run.
+ */
+async function measureRow(ours: Target, nginx: Target | null, spec: RowSpec, blockPath: string | undefined, dir: string): Promise<Pick<Row, 'ours' | 'nginx'>> {
+  const targets = nginx ? [ours, nginx] : [ours];
+  for (const t of targets) await runWrk(jobFor(t, spec, blockPath, WARMUP_SECONDS), dir);
+  const best: Array<RunResult | null> = targets.map(() => null);
   for (let i = 0; i < REPEAT; i++) {
-    const pids = await procs();
-    const cpuBefore = (await Promise.all(pids.map((p) => cpuSeconds(p.pid)))).reduce((a, b) => a + b, 0);
-    const { result, peak } = await samplePeakRss(procs, runWrk({ ...job, durationSec: DURATION }, dir));
-    const cpuAfter = (await Promise.all(pids.map((p) => cpuSeconds(p.pid)))).reduce((a, b) => a + b, 0);
-    const run = { ...result, serverCpuSec: cpuAfter - cpuBefore, rss: peak };
-    if (!best || run.reqPerSec > best.reqPerSec) best = run;
+    for (const [k, t] of targets.entries()) {
+      const run = await measureOnce(t, spec, blockPath, dir);
+      if (!best[k] || run.reqPerSec > best[k]!.reqPerSec) best[k] = run;
+    }
   }
-  return best!;
+  return { ours: best[0]!, nginx: best[1] ?? null };
 }
 
 async function main(): Promise<void> {
@@ -187,41 +207,33 @@ async function main(): Promise<void> {
   const blocks = new Map<number, { hash: string; path: string }>();
   for (const spec of rows.filter((r) => r.method === 'GET')) blocks.set(spec.size, await placeBlock(root, spec.size));
   const keep = new Set([...blocks.values()].map((b) => b.hash));
-  const results = new Map<string, Row>();
+  const results: Row[] = [];
   try {
     for (const workers of WORKER_COUNTS) {
-      const port = await freePort();
-      const ks = await startKeepstore({ repoRoot: REPO_ROOT, dir, volumeRoot: root, port, workers });
+      // Both servers run side by side on the same volume; the idle one costs nothing.
+      const ks = await startKeepstore({ repoRoot: REPO_ROOT, dir, volumeRoot: root, port: await freePort(), workers });
+      const ng = await startNginx({ dir: path.join(dir, `nginx-${workers}`), volumeRoot: root, port: await freePort(), workers, dav: nginxInfo.dav });
+      const ours: Target = { url: ks.url, procs: () => ks.processes() };
+      const nginx: Target = {
+        url: ng.url,
+        procs: async () => [{ label: 'master', pid: ng.proc.pid! }, ...(await childPids(ng.proc.pid!)).map((pid, i) => ({ label: `worker ${i}`, pid }))],
+      };
       try {
         for (const spec of rows) {
-          log(`keepstore-ts, ${workers} worker(s): ${spec.name}`);
-          const ours = await measure(ks.url, () => ks.processes(), spec, blocks.get(spec.size)?.path, dir);
-          results.set(`${spec.name}/${workers}`, { name: spec.name, workers, ours, nginx: null });
+          log(`${workers} worker(s): ${spec.name}`);
+          const withNginx = spec.method === 'GET' || nginxInfo.dav;
+          results.push({ name: spec.name, workers, ...(await measureRow(ours, withNginx ? nginx : null, spec, blocks.get(spec.size)?.path, dir)) });
           if (spec.method === 'PUT') await removeOtherBlocks(root, keep);
         }
       } finally {
         await ks.stop();
-      }
-      const ng = await startNginx({ dir: path.join(dir, `nginx-${workers}`), volumeRoot: root, port: await freePort(), workers, dav: nginxInfo.dav });
-      const nginxProcs: Procs = async () => [
-        { label: 'master', pid: ng.proc.pid! },
-        ...(await childPids(ng.proc.pid!)).map((pid, i) => ({ label: `worker ${i}`, pid })),
-      ];
-      try {
-        for (const spec of rows) {
-          if (spec.method === 'PUT' && !nginxInfo.dav) continue;
-          log(`nginx, ${workers} worker process(es): ${spec.name}`);
-          results.get(`${spec.name}/${workers}`)!.nginx = await measure(ng.url, nginxProcs, spec, blocks.get(spec.size)?.path, dir);
-          if (spec.method === 'PUT') await removeOtherBlocks(root, keep);
-        }
-      } finally {
         await ng.stop();
       }
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const ordered = rows.flatMap((spec) => WORKER_COUNTS.map((w) => results.get(`${spec.name}/${w}`)!)).filter(Boolean);
+  const ordered = rows.flatMap((spec) => WORKER_COUNTS.flatMap((w) => results.filter((r) => r.name === spec.name && r.workers === w)));
   const report = await render(ordered, nginxInfo, [loadBefore, os.loadavg()[0] ?? 0]);
   await mkdir(path.join(REPO_ROOT, 'bench-results'), { recursive: true });
   await writeFile(path.join(REPO_ROOT, 'bench-results/serve.md'), report);
@@ -234,7 +246,8 @@ async function render(ordered: Row[], nginxInfo: { dav: boolean; version: string
   return `# bench:serve results
 
 ${new Date().toISOString()} · ${os.availableParallelism()} cores (${cpuModel}) · Node ${process.version} · nginx ${nginxInfo.version}${nginxInfo.dav ? ' (PUT via dav_methods)' : ' (no DAV module: PUT n/a)'}
-Best of ${REPEAT} measured runs of ${DURATION} s each, after ${WARMUP_SECONDS} s of warm-up; wrk, one thread, connections: ${conns}.
+Best of ${REPEAT} measured runs of ${DURATION} s each (ours and nginx alternating), after ${WARMUP_SECONDS} s of warm-up;
+wrk, one thread, connections: ${conns}.
 Same blocks, same files, same load generator for both servers. keepstore-ts runs with blob signing
 on (signed locators, MD5 verified on every GET, MD5 + fsync + rename on every PUT) and logs every
 request at info; nginx serves with sendfile, logs every request, and writes PUTs without fsync.
