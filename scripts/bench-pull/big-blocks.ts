@@ -50,11 +50,12 @@ export interface BigBlockResult {
 }
 
 /**
- * Throughput with `parallel` transfers at a time: ours is one worker with pullConcurrency =
- * parallel (one volume, so every block goes to that worker). Alternating runs, median of `rounds`.
+ * Throughput with `parallel` transfers at a time: ours is `parallel` workers with one volume and
+ * pullConcurrency 1 each (the blocks are balanced over the volumes, see storeBalancedBlocks), as
+ * a server with one worker per CPU runs. Alternating runs, median of `rounds`.
  */
 export async function measureBigBlocks(source: Keepstore, blocks: Stored[], parallel: number, rounds: number): Promise<BigBlockResult> {
-  const target = await startBenchKeepstore(1, 1, { pullConcurrency: parallel });
+  const target = await startBenchKeepstore(parallel, parallel, { pullConcurrency: 1 });
   const entries = blocks.map((b) => ({ locator: b.locator, servers: [source.url] }));
   const bytes = blocks.length * 64 * MiB;
   const ours: number[] = [];
@@ -62,7 +63,7 @@ export async function measureBigBlocks(source: Keepstore, blocks: Stored[], para
   try {
     for (let r = 0; r < rounds; r++) {
       base.push(await baseline(source, blocks, parallel));
-      await emptyVolumes(target, 1);
+      await emptyVolumes(target, parallel);
       ours.push(await timePull(target, entries));
       log(`64 MiB x${blocks.length}, ${parallel} at a time, round ${r + 1}: curl ${base.at(-1)!.toFixed(0)} ms, ours ${ours.at(-1)!.toFixed(0)} ms`);
     }

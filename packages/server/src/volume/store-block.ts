@@ -20,8 +20,8 @@ import type { StoreResult } from './volume-set.js';
  *
  * Memory per transfer is bounded by the stream buffers, not the block size: the source's own
  * buffer (16 KiB for an HTTP request, plus socket chunks of up to 64 KiB), HashingMeter 2 x
- * 64 KiB, FileSink 256 KiB: well under 1 MiB, whatever the block size. The collision check
- * reads 2 x 256 KiB at a time.
+ * 64 KiB, FileSink 256 KiB plus a 1 MiB write batch: about 1.5 MiB, whatever the block size.
+ * The collision check reads 2 x 256 KiB at a time.
  */
 export interface StoreBlockJob {
   hash: string;
