@@ -12,10 +12,14 @@ import { emptyVolumes, log, median, ROOT_TOKEN, signed, startBenchKeepstore, tim
 
 type Stored = Pick<Block, 'hash' | 'locator'>;
 
-/** One baseline transfer: GET with curl, write the file with tee, hash with md5sum; checks the hash. */
-function curlMd5(url: string, file: string, hash: string): Promise<void> {
+/**
+ * One baseline transfer: GET with curl, write the file with tee, hash with md5sum; checks the
+ * hash. `durable` adds `sync FILE` (an fsync, as our commit does before the rename).
+ */
+function curlMd5(url: string, file: string, hash: string, durable: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    const script = 'set -o pipefail; curl -sf -H "Authorization: Bearer $TOKEN" "$URL" | tee "$FILE" | md5sum';
+    const sync = durable ? ' && sync "$FILE"' : '';
+    const script = `set -o pipefail; curl -sf -H "Authorization: Bearer $TOKEN" "$URL" | tee "$FILE" | md5sum${sync}`;
     const p = spawn('bash', ['-c', script], { env: { ...process.env, TOKEN: ROOT_TOKEN, URL: url, FILE: file }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -24,7 +28,7 @@ function curlMd5(url: string, file: string, hash: string): Promise<void> {
 }
 
 /** The baseline over all blocks, `parallel` pipelines at a time; wall time in ms. */
-async function baseline(source: Keepstore, blocks: Stored[], parallel: number): Promise<number> {
+async function baseline(source: Keepstore, blocks: Stored[], parallel: number, durable: boolean): Promise<number> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-pull-curl-'));
   try {
     let next = 0;
@@ -32,7 +36,7 @@ async function baseline(source: Keepstore, blocks: Stored[], parallel: number): 
     const lane = async (): Promise<void> => {
       for (let i = next++; i < blocks.length; i = next++) {
         const b = blocks[i]!;
-        await curlMd5(`${source.url}/${signed(b.locator)}`, path.join(dir, b.hash), b.hash);
+        await curlMd5(`${source.url}/${signed(b.locator)}`, path.join(dir, b.hash), b.hash, durable);
       }
     };
     await Promise.all(Array.from({ length: parallel }, lane));
@@ -47,6 +51,8 @@ export interface BigBlockResult {
   blocks: number;
   oursMiBs: number;
   baselineMiBs: number;
+  /** The baseline with an fsync of each file, as durable as a pull. */
+  durableMiBs: number;
 }
 
 /**
@@ -60,18 +66,20 @@ export async function measureBigBlocks(source: Keepstore, blocks: Stored[], para
   const bytes = blocks.length * 64 * MiB;
   const ours: number[] = [];
   const base: number[] = [];
+  const durable: number[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
-      base.push(await baseline(source, blocks, parallel));
+      base.push(await baseline(source, blocks, parallel, false));
+      durable.push(await baseline(source, blocks, parallel, true));
       await emptyVolumes(target, parallel);
       ours.push(await timePull(target, entries));
-      log(`64 MiB x${blocks.length}, ${parallel} at a time, round ${r + 1}: curl ${base.at(-1)!.toFixed(0)} ms, ours ${ours.at(-1)!.toFixed(0)} ms`);
+      log(`64 MiB x${blocks.length}, ${parallel} at a time, round ${r + 1}: curl ${base.at(-1)!.toFixed(0)} ms, curl+sync ${durable.at(-1)!.toFixed(0)} ms, ours ${ours.at(-1)!.toFixed(0)} ms`);
     }
   } finally {
     await target.destroy();
   }
   const rate = (ms: number) => bytes / MiB / (ms / 1000);
-  return { parallel, blocks: blocks.length, oursMiBs: rate(median(ours)), baselineMiBs: rate(median(base)) };
+  return { parallel, blocks: blocks.length, oursMiBs: rate(median(ours)), baselineMiBs: rate(median(base)), durableMiBs: rate(median(durable)) };
 }
 
 export interface WorkerMemoryResult {

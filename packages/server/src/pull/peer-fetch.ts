@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import fetch from 'node-fetch';
 import { IdleWatchdog } from './idle-watchdog.js';
 import { redactSignatures } from './peer-locator.js';
@@ -78,8 +78,14 @@ export async function fetchFromPeer(server: string, signedLocator: string, opts:
     throw new PeerFetchError(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
   }
   const watchdog = new IdleWatchdog(opts.idleTimeoutMs, () => cut(`no data for ${opts.idleTimeoutMs} ms`));
-  // pipeline (not pipe) so a body error or abort destroys the watchdog with that error.
-  const stream = pipeline(body, watchdog, () => undefined);
+  // pipe() plus error and close forwarding rather than pipeline(): the same effect without the
+  // AbortController a pipeline creates (measurable at thousands of small pulls a second).
+  body.on('error', (err) => watchdog.destroy(err));
+  // The consumer sees errors through its own pipeline; this keeps an abort before anyone
+  // consumes the stream (e.g. a wrong Content-Length) from being an unhandled 'error'.
+  watchdog.on('error', () => undefined);
+  watchdog.on('close', () => body.destroy());
+  const stream = body.pipe(watchdog);
   const length = res.headers.get('content-length');
   return {
     stream,

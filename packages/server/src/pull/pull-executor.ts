@@ -41,13 +41,15 @@ export class PullExecutor implements JobExecutor<'pull'> {
     }
 
     const token = pullToken(this.ctx.config);
-    const spec: AttemptSpec = { hash, size, signedLocator: signForPeer(this.ctx.config, job.locator, token), only: await this.placement(job, hash, size) };
+    // The target first; a full one (found by store() before a byte is read, or by ENOSPC
+    // mid-write) falls back below. No statfs of our own: store() checks the room anyway.
+    const spec: AttemptSpec = { hash, size, signedLocator: signForPeer(this.ctx.config, job.locator, token), only: job.volume };
     const fetchOpts = { token, connectTimeoutMs: this.ctx.config.pullConnectTimeout, idleTimeoutMs: this.ctx.config.pullIdleTimeout };
     const errors: ServerError[] = [];
     for (const server of job.servers) {
       let r = await pullFrom(this.ctx.volumes, server, spec, fetchOpts);
       if (r.kind === 'full' && !job.pinned && spec.only !== undefined) {
-        // The target filled up mid-write (the stream cannot be replayed): ask again, anywhere with room.
+        // The target is full (a stream cannot be replayed): ask again, for anywhere with room.
         this.ctx.log.info('pull target volume is full, falling back to the next writable volume', meta);
         spec.only = undefined;
         r = await pullFrom(this.ctx.volumes, server, spec, fetchOpts);
@@ -62,18 +64,6 @@ export class PullExecutor implements JobExecutor<'pull'> {
     }
     this.ctx.log.error('error pulling data from remote servers', { ...meta, errors });
     return { ok: false, error: errors.map((e) => `${e.server}: ${e.error}`).join('; ') || 'no servers to pull from' };
-  }
-
-  /**
-   * Where the block may be written: the target volume; or, when mount_uuid did not pin it and
-   * the target has no room, undefined (the first writable volume with room, as a PUT does).
-   */
-  private async placement(job: PullJob, hash: string, size: number): Promise<string | undefined> {
-    if (job.pinned) return job.volume;
-    const room = await this.ctx.volumes.writeTargets(hash, size, job.volume);
-    if (room.length > 0) return job.volume;
-    this.ctx.log.info('pull target volume is full, falling back to the next writable volume', { locator: job.locator, mount: job.volume });
-    return undefined;
   }
 
   /**

@@ -3,6 +3,14 @@ import type { WorkerPool } from '../cluster/worker-pool.js';
 import type { JobOutcome, JobSpec } from './list-wire.js';
 import { WorkList, type Job, type WorkListHooks } from './work-list.js';
 
+/** Worker deaths while running one job after which the job is dropped as the likely cause. */
+const MAX_DEATHS = 3;
+
+/** The locator of a list entry (pull and trash items are tuples that start with it). */
+function describeEntry(entry: unknown): string {
+  return Array.isArray(entry) && typeof entry[0] === 'string' ? entry[0] : String(entry);
+}
+
 export interface DispatcherOptions<E> {
   kind: 'pull' | 'trash';
   /** Jobs in flight per worker (pullConcurrency / trashConcurrency; read on each pump, so a reload applies). */
@@ -23,6 +31,8 @@ export class Dispatcher<E> {
   /** Jobs in flight per worker process (cluster worker id), with that worker's index. */
   private readonly inFlight = new Map<number, { index: number; jobs: Map<number, Job<E>> }>();
   private enabled = true;
+  /** Job id -> how many workers died while running it (see withoutPoison). */
+  private readonly deaths = new Map<number, number>();
 
   constructor(
     protected readonly pool: WorkerPool,
@@ -89,6 +99,7 @@ export class Dispatcher<E> {
 
   private onDone(workerId: number, id: number, outcome: JobOutcome): void {
     this.inFlight.get(workerId)?.jobs.delete(id);
+    this.deaths.delete(id);
     const job = this.list.complete(id, outcome.ok);
     if (job) this.opts.onOutcome?.(job, outcome);
     this.pump();
@@ -99,9 +110,32 @@ export class Dispatcher<E> {
     const entry = this.inFlight.get(workerId);
     this.inFlight.delete(workerId);
     if (entry && entry.jobs.size > 0) {
-      this.log.warn(`requeueing ${this.opts.kind} jobs of a ${why} worker`, { workerIndex: entry.index, count: entry.jobs.size });
-      this.list.requeue(entry.jobs.keys());
+      const back = why === 'dead' ? this.withoutPoison(entry.jobs) : [...entry.jobs.keys()];
+      this.log.warn(`requeueing ${this.opts.kind} jobs of a ${why} worker`, { workerIndex: entry.index, count: back.length });
+      this.list.requeue(back);
     }
     this.pump();
+  }
+
+  /**
+   * The jobs of a dead worker that may run again. A job whose workers died MAX_DEATHS times
+   * while running it is taken to be what kills them (a poison pill): it fails and is logged,
+   * instead of crashing every replacement in turn.
+   */
+  private withoutPoison(jobs: Map<number, Job<E>>): number[] {
+    const again: number[] = [];
+    for (const [id, job] of jobs) {
+      const deaths = (this.deaths.get(id) ?? 0) + 1;
+      if (deaths < MAX_DEATHS) {
+        this.deaths.set(id, deaths);
+        again.push(id);
+        continue;
+      }
+      this.deaths.delete(id);
+      const error = `dropped: ${deaths} workers died running it`;
+      this.log.error(`${this.opts.kind} job dropped: its worker died every time it ran`, { locator: describeEntry(job.entry), mount: job.volume, deaths });
+      if (this.list.complete(id, false)) this.opts.onOutcome?.(job, { ok: false, error });
+    }
+    return again;
   }
 }
