@@ -39,7 +39,12 @@ export class PullExecutor implements JobExecutor<'pull'> {
       this.ctx.log.info('pull list entry already stored: touched', { ...meta, mount: touched.uuid });
       return { ok: true, detail: { touched: true, mount: touched.uuid, durationMs: Date.now() - started } };
     }
+    return this.tryServers(job, hash, size, started);
+  }
 
+  /** Each server in order until one delivers; a full target falls back once per server. */
+  private async tryServers(job: PullJob, hash: string, size: number, started: number): Promise<JobOutcome> {
+    const meta = { locator: job.locator, mount: job.volume };
     const token = pullToken(this.ctx.config);
     // The target first; a full one (found by store() before a byte is read, or by ENOSPC
     // mid-write) falls back below. No statfs of our own: store() checks the room anyway.
