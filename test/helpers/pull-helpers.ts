@@ -2,10 +2,10 @@
  * Small helpers shared by the pull tests: send a list, read the pull queue, store blocks on a
  * source keepstore, and inspect what ended up on a volume directory.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { md5, type Block } from './keep-http.ts';
 import { adminHeaders, waitFor, type Keepstore } from './keepstore-process.ts';
 
 export interface Reply {
@@ -33,22 +33,7 @@ export function send(url: string, method: string, body?: string | Buffer, header
   });
 }
 
-export function md5(data: Buffer): string {
-  return createHash('md5').update(data).digest('hex');
-}
-
-export interface Block {
-  hash: string;
-  data: Buffer;
-  /** `HASH+SIZE` */
-  locator: string;
-}
-
-export function makeBlock(size: number): Block {
-  const data = randomBytes(size);
-  const hash = md5(data);
-  return { hash, data, locator: `${hash}+${size}` };
-}
+export { md5, makeBlock, type Block } from './keep-http.ts';
 
 /** PUT a block on a keepstore (e.g. the source peer); asserts nothing, returns the status. */
 export async function putBlock(ks: Keepstore, block: Block): Promise<number> {
