@@ -142,10 +142,19 @@ describe('200 slow uploads at once', () => {
       const end = Math.min(off + 64 * 1024, shared.length - HELD_BACK);
       await Promise.all(uploads.map((u) => writeAndWait(u.req, shared.subarray(off, end))));
     }
+    // A written body may still sit in kernel socket buffers of a connection no worker has
+    // accepted yet (the kernel hands connections out): wait until every upload is being served.
+    const inFlight = await waitFor(
+      async () => {
+        const n = await gauge(ks, 'keepstore_http_requests_in_progress');
+        return n === CLIENTS ? n : undefined;
+      },
+      15_000,
+      'every upload to be in progress',
+    ).catch(() => gauge(ks, 'keepstore_http_requests_in_progress'));
     const status = JSON.parse((await request(`${ks.url}/status.json`, { headers: adminHeaders })).body.toString());
     const pids = (status.workers as Array<{ pid: number }>).map((w) => w.pid);
     const rss = await Promise.all(pids.map(rssBytes));
-    const inFlight = await gauge(ks, 'keepstore_http_requests_in_progress');
     for (const u of uploads) u.req.end(shared.subarray(shared.length - HELD_BACK));
     const statuses = await Promise.all(uploads.map((u) => u.done));
 
