@@ -118,7 +118,15 @@ export async function startKeepstore(opts: StartOptions = {}): Promise<Keepstore
       }
     }
   });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  // 'exit' can come before the last stderr lines are read: wait for stderr to end too, briefly
+  // (workers share the pipe and may outlive a SIGKILLed primary for a moment).
+  const stderrEnded = new Promise<void>((resolve) => proc.stderr!.once('end', () => resolve()));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => {
+      const grace = new Promise<void>((r) => setTimeout(r, 2_000).unref());
+      void Promise.race([stderrEnded, grace]).then(() => resolve(code));
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const ks: Keepstore = {
     url,

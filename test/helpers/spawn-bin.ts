@@ -46,8 +46,14 @@ export function spawnBin(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
       }
     }
   });
+  // 'exit' can come before the last stderr chunk is read: wait for stderr to end too, but not
+  // for long (workers share the pipe and may outlive a SIGKILLed primary for a moment).
+  const stderrEnded = new Promise<void>((resolve) => proc.stderr!.once('end', () => resolve()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.once('exit', (code, signal) => resolve({ code, signal })),
+    proc.once('exit', (code, signal) => {
+      const grace = new Promise<void>((r) => setTimeout(r, 2_000).unref());
+      void Promise.race([stderrEnded, grace]).then(() => resolve({ code, signal }));
+    }),
   );
   const running = () => proc.exitCode === null && proc.signalCode === null;
   return {
