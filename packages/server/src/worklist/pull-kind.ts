@@ -3,6 +3,7 @@ import type { KeepstoreConfig } from '../config/config.js';
 import type { WorkerPool } from '../cluster/worker-pool.js';
 import type { Logger } from '../log/logger.js';
 import { Dispatcher } from './dispatcher.js';
+import { itemHooks } from './item-hooks.js';
 import type { PullItem } from './list-wire.js';
 import type { Route } from './work-list.js';
 import type { VolumeSpace } from './volume-space.js';
@@ -44,12 +45,7 @@ export class PullDispatcher extends Dispatcher<PullItem> {
       {
         kind: 'pull',
         concurrency: () => pool.currentConfig.pullConcurrency,
-        hooks: {
-          // Block and target: the same block pinned to two mounts is two pulls, not a duplicate.
-          keyOf: (item) => `${item[0].slice(0, 32)}/${item[2] ?? ''}`,
-          route: (item) => routePull(item, pool.currentConfig, space),
-          onSkip: (item, reason) => log.warn(reason, { locator: item[0], mount: item[2] }),
-        },
+        hooks: itemHooks<PullItem>(log, (item) => routePull(item, pool.currentConfig, space)),
         toJob: (job) => ({
           kind: 'pull',
           locator: job.entry[0],

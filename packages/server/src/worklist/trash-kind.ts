@@ -2,6 +2,7 @@ import type { KeepstoreConfig } from '../config/config.js';
 import type { WorkerPool } from '../cluster/worker-pool.js';
 import type { Logger } from '../log/logger.js';
 import { Dispatcher } from './dispatcher.js';
+import { itemHooks } from './item-hooks.js';
 import type { TrashItem } from './list-wire.js';
 import type { Route } from './work-list.js';
 
@@ -26,11 +27,7 @@ export class TrashDispatcher extends Dispatcher<TrashItem> {
       {
         kind: 'trash',
         concurrency: () => pool.currentConfig.trashConcurrency,
-        hooks: {
-          keyOf: (item) => `${item[0].slice(0, 32)}/${item[2] ?? ''}`,
-          route: (item) => routeTrash(item, pool.currentConfig),
-          onSkip: (item, reason) => log.warn(reason, { locator: item[0], mount: item[2] }),
-        },
+        hooks: itemHooks<TrashItem>(log, (item) => routeTrash(item, pool.currentConfig)),
         toJob: (job) => ({ kind: 'trash', locator: job.entry[0], blockMtime: job.entry[1], volume: job.volume }),
       },
       log,
