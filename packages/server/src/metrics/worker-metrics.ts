@@ -99,30 +99,23 @@ export class WorkerMetrics {
 
   #volumeCounters(): void {
     const volumes = (): readonly MeteredVolume[] => this.#volumes;
-    new Counter({
-      name: 'keepstore_volume_operations_total',
-      help: 'Operations on each volume (stat, open, create, write, touch, trash, ...).',
-      labelNames: ['mount', 'operation'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const v of volumes()) {
-          for (const [operation, n] of v.counts.operations) this.inc({ mount: v.uuid, operation }, n);
-        }
-      },
-    });
-    new Counter({
-      name: 'keepstore_volume_errors_total',
-      help: 'Failed volume operations, by errno or keepstore error code.',
-      labelNames: ['mount', 'error'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const v of volumes()) {
-          for (const [error, n] of v.counts.errors) this.inc({ mount: v.uuid, error }, n);
-        }
-      },
-    });
+    // One counter per volume and key: operations by name, errors by code.
+    const perVolume = (name: string, help: string, label: string, counts: (v: MeteredVolume) => Map<string, number>): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: ['mount', label],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const v of volumes()) {
+            for (const [key, n] of counts(v)) this.inc({ mount: v.uuid, [label]: key }, n);
+          }
+        },
+      });
+    };
+    perVolume('keepstore_volume_operations_total', 'Operations on each volume (stat, open, create, write, touch, trash, ...).', 'operation', (v) => v.counts.operations);
+    perVolume('keepstore_volume_errors_total', 'Failed volume operations, by errno or keepstore error code.', 'error', (v) => v.counts.errors);
   }
 
   #limiterGauges(): void {
