@@ -138,6 +138,14 @@ describe('index', () => {
       assert.equal(res.status, 400, p);
     }
   });
+
+  test('a prefix given twice: 400 naming it, never the whole index', async () => {
+    for (const p of ['/index?prefix=a&prefix=b', '/index?prefix=a&prefix=a', `/mounts/${volumeUuid(0)}/blocks?prefix=a&prefix=b`]) {
+      const res = await get(p);
+      assert.equal(res.status, 400, p);
+      assert.equal(res.body.toString(), 'invalid prefix: given more than once\n', p);
+    }
+  });
 });
 
 describe('mounts', () => {

@@ -68,6 +68,20 @@ export class ClientGoneError extends KeepError {
   }
 }
 
+/** One client address already holds its maxRequestsPerClient block requests. */
+export class TooManyRequestsError extends KeepError {
+  constructor(message = 'too many requests from this address') {
+    super(message, 'KEEP_TOO_MANY_REQUESTS', 429);
+  }
+}
+
+/** No progress for requestIdleTimeout: the connection is cut (recorded as 408, never sent). */
+export class IdleTimeoutError extends KeepError {
+  constructor(message = 'idle timeout') {
+    super(message, 'KEEP_IDLE_TIMEOUT', 408);
+  }
+}
+
 export class HashCollisionError extends KeepError {
   constructor(message = 'hash collision') {
     super(message, 'KEEP_HASH_COLLISION', 500);

@@ -6,6 +6,7 @@
  */
 import type { Server } from 'node:http';
 import { createApp } from '../http/app.js';
+import { createHttpServer } from '../http/server.js';
 import type { WorkerContext } from '../http/worker-context.js';
 import { listenHostPort, type KeepstoreConfig } from '../config/config.js';
 import { createLogger, describeError, type Logger } from '../log/logger.js';
@@ -45,7 +46,7 @@ async function start(index: number, config: KeepstoreConfig, sweeps: string[]): 
   background = startBackgroundTasks(ctx, sweeps);
   const app = createApp(ctx);
   const { host, port } = listenHostPort(config.listen);
-  const server = app.listen(port, host);
+  const server = createHttpServer(app).listen(port, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -61,6 +61,9 @@ export const configSchema = z
     trashConcurrency: z.number().int().min(1).max(1024).default(4), // trash ops in flight per worker
     maxConcurrentRequests: z.number().int().min(1).default(256), // per worker, block requests
     maxQueuedRequests: z.number().int().min(0).default(1024), // per worker, waiting for a slot
+    maxRequestsPerClient: z.number().int().min(1).default(64), // per worker and client address, running + waiting
+    /** A block or index request whose client makes no progress this long is cut (both directions). */
+    requestIdleTimeout: duration.prefault('60s').refine((ms) => ms > 0, 'must be more than 0'),
     shutdownGracePeriod: duration.prefault('30s'), // SIGTERM: in-flight work gets this long
     /**
      * Who hands new connections to workers: "os" (the kernel, all workers accept on the shared

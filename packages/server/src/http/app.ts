@@ -1,7 +1,9 @@
 import express, { type Express } from 'express';
 import { accessLog } from './middleware/access-log.js';
 import { cors } from './middleware/cors.js';
+import { ClientLimiter } from './client-limiter.js';
 import { errorHandler, unknownRoute } from './middleware/error-handler.js';
+import { idleTimeout } from './middleware/idle-timeout.js';
 import { overloadGuard } from './middleware/overload.js';
 import { requestId } from './middleware/request-id.js';
 import { RequestLimiter } from './request-limiter.js';
@@ -31,7 +33,8 @@ export function createApp(ctx: WorkerContext): Express {
   ctx.metrics?.trackLimiter(() => limiter.stats());
   app.use(requestId, accessLog(ctx.log, ctx.metrics?.observeRequest), cors);
   app.use(healthRoutes(ctx), metricsRoutes(ctx), statusRoutes(ctx), mountRoutes(ctx), workListRoutes(ctx));
-  app.use(overloadGuard(limiter));
+  const clients = new ClientLimiter(ctx.config.maxRequestsPerClient);
+  app.use(overloadGuard(limiter, clients), idleTimeout(ctx.config.requestIdleTimeout, ctx.log, ctx.metrics?.countIdleTimeout));
   app.use(indexRoutes(ctx), trashOpsRoutes(ctx), blockRoutes(ctx));
   app.use(unknownRoute);
   app.use(errorHandler(ctx.log));

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestSummary } from '../http/middleware/access-log.js';
+import type { IdleDirection } from '../http/middleware/idle-timeout.js';
 import type { LimiterStats } from '../http/request-limiter.js';
 import type { MeteredVolume } from './metered-volume.js';
 
@@ -26,6 +27,7 @@ export class WorkerMetrics {
   readonly #requests = new Map<string, RequestCount>();
   #bytesIn = 0;
   #bytesOut = 0;
+  readonly #idleTimeouts: Counter<'direction'>;
   readonly #duration: Histogram<'method' | 'code'>;
   #volumes: readonly MeteredVolume[] = [];
   #limiter: (() => LimiterStats) | null = null;
@@ -37,6 +39,12 @@ export class WorkerMetrics {
       help: 'Time from request start to the end of the response, seconds.',
       labelNames: ['method', 'code'],
       buckets: DURATION_BUCKETS,
+      registers: [this.registry],
+    });
+    this.#idleTimeouts = new Counter({
+      name: 'keepstore_http_idle_timeouts_total',
+      help: 'Requests cut because their client made no progress for requestIdleTimeout, by direction.',
+      labelNames: ['direction'],
       registers: [this.registry],
     });
     this.#httpCounters();
@@ -54,6 +62,11 @@ export class WorkerMetrics {
     this.#bytesIn += s.bytesIn;
     this.#bytesOut += s.bytesOut;
     this.#duration.observe({ method: s.method, code }, s.durationSeconds);
+  };
+
+  /** Count one request cut by the idle timeout. */
+  readonly countIdleTimeout = (direction: IdleDirection): void => {
+    this.#idleTimeouts.inc({ direction });
   };
 
   /** The volumes whose operations are reported (the worker's VolumeSet). */

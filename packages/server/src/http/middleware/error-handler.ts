@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { BadRequestError, ClientGoneError, KeepError } from '../../errors.js';
 import { describeError, type Logger } from '../../log/logger.js';
+import { refuseBody } from '../lingering-close.js';
 import { redactPath } from './access-log.js';
 
 /** Unknown paths and methods are 400, as in Arvados keepstore. */
@@ -18,9 +19,9 @@ export const unknownRoute: RequestHandler = (req, _res, next) => {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     // The client went away (mid-PUT body, mid-GET): nothing to answer and nothing to alarm
-    // anyone about; the access log records 499.
+    // anyone about; the access log records 499 (or the 408 an idle timeout recorded first).
     if (err instanceof ClientGoneError || res.closed || req.socket?.destroyed === true) {
-      res.locals['errorStatus'] = 499;
+      res.locals['errorStatus'] ??= 499;
       res.destroy();
       return;
     }
@@ -34,7 +35,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.destroy(); // mid-stream failure: the client must see a broken response, not a short 200
       return;
     }
-    if (status === 413) res.setHeader('Connection', 'close'); // the rest of the body is not read
+    if (status === 413) refuseBody(req, res); // the rest of the body is not read
     res.status(status).type('text/plain').send(`${message}\n`);
   };
 }

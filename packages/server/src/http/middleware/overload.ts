@@ -1,24 +1,42 @@
 import type { RequestHandler } from 'express';
-import { OverloadedError } from '../../errors.js';
+import { OverloadedError, TooManyRequestsError } from '../../errors.js';
+import type { ClientLimiter } from '../client-limiter.js';
+import { refuseBody } from '../lingering-close.js';
 import type { RequestLimiter } from '../request-limiter.js';
 
 /**
- * Puts every request that reaches it through `limiter`: it runs, waits for a slot, or gets
- * 503 at once. Mounted in front of the block and index routes only, so health, metrics and
- * status stay reachable when the block routes are saturated.
+ * Puts every request that reaches it through admission control: first its client's place
+ * (`clients`: at most maxRequestsPerClient running or waiting per address, 429 beyond), then
+ * a slot (`limiter`: it runs, waits for a slot, or gets 503 at once). Mounted in front of the
+ * block and index routes only, so health, metrics and status stay reachable when the block
+ * routes are saturated.
  *
- * The slot is held until the response closes (finished, or the client went away); a request
- * that is still waiting when its client goes away leaves the queue. A refused request with
- * a body also gets `Connection: close`: its body is never read, and draining it to reuse the
- * connection would spend the bandwidth that overload protection is meant to save.
+ * Both are held until the response closes (finished, or the client went away) and released
+ * exactly once; a request that is still waiting when its client goes away leaves the queue
+ * and gives its client's place back. A refused request is answered without reading its body
+ * (refuseBody: `Connection: close`, lingering): draining it to reuse the connection would
+ * spend the bandwidth that overload protection is meant to save.
  */
-export function overloadGuard(limiter: RequestLimiter): RequestHandler {
+export function overloadGuard(limiter: RequestLimiter, clients: ClientLimiter): RequestHandler {
   return (req, res, next) => {
+    const address = req.socket.remoteAddress ?? '';
+    if (!clients.enter(address)) {
+      refuseBody(req, res);
+      next(new TooManyRequestsError());
+      return;
+    }
+    let left = false;
+    const leave = (): void => {
+      if (left) return;
+      left = true;
+      clients.leave(address);
+    };
     let released = false;
     const release = (): void => {
       if (released) return;
       released = true;
       limiter.release();
+      leave();
     };
     const admission = limiter.enter(() => {
       if (res.closed) {
@@ -35,18 +53,17 @@ export function overloadGuard(limiter: RequestLimiter): RequestHandler {
         return;
       case 'queued': {
         const { ticket } = admission;
-        res.once('close', () => ticket.cancel());
+        res.once('close', () => {
+          ticket.cancel();
+          leave(); // once started, `release` gives the slot back too
+        });
         return;
       }
       case 'rejected':
-        if (hasBody(req.headers)) res.setHeader('Connection', 'close');
+        leave();
+        refuseBody(req, res);
         next(new OverloadedError());
         return;
     }
   };
-}
-
-function hasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: string }): boolean {
-  const length = headers['content-length'];
-  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

@@ -9,7 +9,9 @@ const PREFIX_RE = /^[0-9a-f]{0,32}$/;
 function prefixOf(req: Request): string {
   const fromPath = req.params['prefix'];
   const fromQuery = req.query['prefix'];
-  const prefix = typeof fromPath === 'string' ? fromPath : typeof fromQuery === 'string' ? fromQuery : '';
+  // `?prefix=a&prefix=b` parses to an array: refuse it rather than fall back to the whole index.
+  if (fromQuery !== undefined && typeof fromQuery !== 'string') throw new BadRequestError('invalid prefix: given more than once');
+  const prefix = typeof fromPath === 'string' ? fromPath : (fromQuery ?? '');
   if (!PREFIX_RE.test(prefix)) throw new BadRequestError('invalid prefix');
   return prefix;
 }

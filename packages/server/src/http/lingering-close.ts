@@ -1,0 +1,39 @@
+import type { Socket } from 'node:net';
+import type { Request, Response } from 'express';
+
+/** Longest a refused body is read and discarded after the answer (nginx: lingering_time). */
+export const LINGER_MAX_MS = 30_000;
+/** Longest wait for more of it (nginx: lingering_timeout). */
+export const LINGER_IDLE_MS = 5_000;
+
+/**
+ * Answer a request without reading its body: when it has one, close the connection after the
+ * answer (`Connection: close`) so the client stops sending it. Closing a socket with unread data makes the kernel send a reset, and
+ * a client still writing its body (no `Expect: 100-continue`, or one that does not wait for
+ * the 100) would see ECONNRESET instead of the answer. So, as nginx does, the close lingers:
+ * our side is shut down once the answer is out, and what the client still sends is read and
+ * discarded until it closes, for at most LINGER_MAX_MS and LINGER_IDLE_MS without data.
+ */
+export function refuseBody(req: Request, res: Response): void {
+  if (!hasBody(req)) return;
+  res.setHeader('Connection', 'close');
+  if (req.complete) return; // nothing left unread: the ordinary close is clean
+  const socket = req.socket;
+  // Node's server closes a `Connection: close` response's socket with destroySoon() once the
+  // response is finished (the unread body is being discarded by then): linger instead.
+  socket.destroySoon = () => lingerThenClose(socket);
+}
+
+function lingerThenClose(socket: Socket): void {
+  const close = (): void => void socket.destroy();
+  socket.end(); // FIN after the answer; the socket closes when the client's FIN arrives
+  const deadline = setTimeout(close, LINGER_MAX_MS);
+  deadline.unref();
+  socket.setTimeout(LINGER_IDLE_MS, close);
+  socket.once('close', () => clearTimeout(deadline));
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}

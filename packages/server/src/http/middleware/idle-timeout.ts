@@ -1,0 +1,74 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { IdleTimeoutError } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import { awaitsContinue } from '../server.js';
+import { redactPath } from './access-log.js';
+
+/** Which way the server was waiting on the client when it gave up. */
+export type IdleDirection = 'receiving' | 'sending';
+
+/** Bytes a client must move (either way) within each idle window to count as progressing. */
+export const PROGRESS_BYTES = 64 * 1024;
+
+/**
+ * Cuts a request whose client makes no progress for `idleMs` while the server waits on it:
+ * a PUT body that stops arriving (or trickles: fewer than PROGRESS_BYTES received in the
+ * window), or a response the client stops reading (data queued on the socket, fewer than
+ * PROGRESS_BYTES taken by the kernel in the window; a write counts once it is all taken, and
+ * block writes are at most 1 MiB). Time the server spends itself (disk, a full request buffer
+ * it has not read yet, a 100 Continue not sent yet) never counts.
+ *
+ * Cutting destroys the connection: the route sees its client gone and closes its file, the
+ * slot is released by the overload guard, and the access log records 408. One warning line
+ * (`request idle timeout`) and `onIdle` (the metric) per cut. Checked every idleMs / 4, so a
+ * request is cut between idleMs and 1.25 x idleMs after its last progress.
+ */
+export function idleTimeout(idleMs: number, log: Logger, onIdle?: (direction: IdleDirection) => void): RequestHandler {
+  return (req, res, next) => {
+    const socket = req.socket;
+    let mark = { at: Date.now(), received: socket.bytesRead, sent: sentBytes(req) };
+    const timer = setInterval(() => {
+      const now = Date.now();
+      const received = socket.bytesRead;
+      const sent = sentBytes(req);
+      const waiting = waitingOn(req);
+      if (waiting === null || received - mark.received >= PROGRESS_BYTES || sent - mark.sent >= PROGRESS_BYTES) {
+        mark = { at: now, received, sent };
+        return;
+      }
+      if (now - mark.at < idleMs) return;
+      clearInterval(timer);
+      cut(req, res, waiting, idleMs, log);
+      onIdle?.(waiting);
+    }, Math.max(1, Math.floor(idleMs / 4)));
+    timer.unref();
+    res.once('close', () => clearInterval(timer));
+    next();
+  };
+}
+
+/** Bytes of this connection the kernel has taken from us (queued bytes not counted). */
+function sentBytes(req: Request): number {
+  return req.socket.bytesWritten - req.socket.writableLength;
+}
+
+/** What the server is waiting on the client for now, if anything. */
+function waitingOn(req: Request): IdleDirection | null {
+  if (req.socket.writableLength > 0) return 'sending';
+  const bodyDue = !req.complete && !awaitsContinue(req) && req.readableLength < req.readableHighWaterMark;
+  return bodyDue ? 'receiving' : null;
+}
+
+function cut(req: Request, res: Response, direction: IdleDirection, idleMs: number, log: Logger): void {
+  const err = new IdleTimeoutError(`idle timeout: no progress ${direction} for ${idleMs} ms`);
+  res.locals['errorStatus'] = err.status;
+  res.locals['errorMessage'] = err.message;
+  log.warn('request idle timeout', {
+    requestId: res.locals['requestId'],
+    method: req.method,
+    path: redactPath(req.originalUrl),
+    direction,
+    idleMs,
+  });
+  req.socket.destroy();
+}
