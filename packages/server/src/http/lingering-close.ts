@@ -17,8 +17,10 @@ export const LINGER_IDLE_MS = 5_000;
 export function refuseBody(req: Request, res: Response): void {
   if (!hasBody(req)) return;
   res.setHeader('Connection', 'close');
-  if (req.complete) return; // nothing left unread: the ordinary close is clean
-  const socket = req.socket;
+  // req.socket is null once a handler's pipeline has destroyed req; res.socket is null while
+  // an earlier pipelined response on the connection is still going out.
+  const socket = res.socket ?? (req.socket as Socket | null);
+  if (req.complete || !socket) return; // nothing left unread: the ordinary close is clean
   // Node's server closes a `Connection: close` response's socket with destroySoon() once the
   // response is finished (the unread body is being discarded by then): linger instead.
   socket.destroySoon = () => lingerThenClose(socket);

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Request, RequestHandler, Response } from 'express';
 import { IdleTimeoutError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
@@ -25,20 +26,20 @@ export const PROGRESS_BYTES = 64 * 1024;
  */
 export function idleTimeout(idleMs: number, log: Logger, onIdle?: (direction: IdleDirection) => void): RequestHandler {
   return (req, res, next) => {
-    const socket = req.socket;
-    let mark = { at: Date.now(), received: socket.bytesRead, sent: sentBytes(req) };
+    const socket = req.socket; // kept: req.socket is null once a pipeline has destroyed req
+    let mark = { at: Date.now(), received: socket.bytesRead, sent: sentBytes(socket) };
     const timer = setInterval(() => {
       const now = Date.now();
       const received = socket.bytesRead;
-      const sent = sentBytes(req);
-      const waiting = waitingOn(req);
+      const sent = sentBytes(socket);
+      const waiting = waitingOn(req, socket);
       if (waiting === null || received - mark.received >= PROGRESS_BYTES || sent - mark.sent >= PROGRESS_BYTES) {
         mark = { at: now, received, sent };
         return;
       }
       if (now - mark.at < idleMs) return;
       clearInterval(timer);
-      cut(req, res, waiting, idleMs, log);
+      cut(req, res, socket, waiting, idleMs, log);
       onIdle?.(waiting);
     }, Math.max(1, Math.floor(idleMs / 4)));
     timer.unref();
@@ -48,18 +49,18 @@ export function idleTimeout(idleMs: number, log: Logger, onIdle?: (direction: Id
 }
 
 /** Bytes of this connection the kernel has taken from us (queued bytes not counted). */
-function sentBytes(req: Request): number {
-  return req.socket.bytesWritten - req.socket.writableLength;
+function sentBytes(socket: Socket): number {
+  return socket.bytesWritten - socket.writableLength;
 }
 
 /** What the server is waiting on the client for now, if anything. */
-function waitingOn(req: Request): IdleDirection | null {
-  if (req.socket.writableLength > 0) return 'sending';
+function waitingOn(req: Request, socket: Socket): IdleDirection | null {
+  if (socket.writableLength > 0) return 'sending';
   const bodyDue = !req.complete && !awaitsContinue(req) && req.readableLength < req.readableHighWaterMark;
   return bodyDue ? 'receiving' : null;
 }
 
-function cut(req: Request, res: Response, direction: IdleDirection, idleMs: number, log: Logger): void {
+function cut(req: Request, res: Response, socket: Socket, direction: IdleDirection, idleMs: number, log: Logger): void {
   const err = new IdleTimeoutError(`idle timeout: no progress ${direction} for ${idleMs} ms`);
   res.locals['errorStatus'] = err.status;
   res.locals['errorMessage'] = err.message;
@@ -70,5 +71,5 @@ function cut(req: Request, res: Response, direction: IdleDirection, idleMs: numb
     direction,
     idleMs,
   });
-  req.socket.destroy();
+  socket.destroy();
 }
