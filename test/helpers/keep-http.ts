@@ -55,6 +55,19 @@ export function request(url: string, opts: RequestOptions = {}): Promise<Reply> 
   });
 }
 
+/** A PUT whose body the test sends by hand; `done` is the server's status once it answers. */
+export function openUpload(url: string, size: number): { req: http.ClientRequest; done: Promise<number> } {
+  const req = http.request(url, { method: 'PUT', agent: false, headers: { 'Content-Length': String(size) } });
+  const done = new Promise<number>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+  return { req, done };
+}
+
 export function md5(data: Buffer | string): string {
   return createHash('md5').update(data).digest('hex');
 }

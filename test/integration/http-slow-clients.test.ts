@@ -6,10 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { adminHeaders, MGMT_TOKEN, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
-import { bearer, blockFile, filesFor, makeBlock, request, sign } from '../helpers/keep-http.ts';
+import { bearer, blockFile, filesFor, makeBlock, openUpload, request, sign } from '../helpers/keep-http.ts';
 import { parsePrometheus, sumOf } from '../helpers/http-client.ts';
 import { rawConnect } from '../helpers/raw-http.ts';
 
@@ -100,19 +99,6 @@ describe(`requestIdleTimeout ${IDLE_MS} ms`, () => {
     conn.socket.destroy();
   });
 });
-
-/** A PUT whose body the test sends by hand; `done` is the server's status. */
-function openUpload(url: string, size: number): { req: http.ClientRequest; done: Promise<number> } {
-  const req = http.request(url, { method: 'PUT', agent: false, headers: { 'Content-Length': String(size) } });
-  const done = new Promise<number>((resolve, reject) => {
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-  });
-  return { req, done };
-}
 
 describe('maxRequestsPerClient 2 (1 running, up to 4 waiting per worker)', () => {
   let ks: Keepstore;

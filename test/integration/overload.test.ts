@@ -4,6 +4,7 @@ import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { adminHeaders, MGMT_TOKEN, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
 import { parsePrometheus, request, rssBytes, sumOf } from '../helpers/http-client.ts';
+import { openUpload } from '../helpers/keep-http.ts';
 
 const TOKEN = 'overload-test-token';
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -11,19 +12,6 @@ const mgmt = { Authorization: `Bearer ${MGMT_TOKEN}` };
 
 function md5(b: Buffer): string {
   return createHash('md5').update(b).digest('hex');
-}
-
-/** A PUT whose body is sent by the caller piece by piece; `done` is the server's answer. */
-function openUpload(url: string, size: number): { req: http.ClientRequest; done: Promise<number> } {
-  const req = http.request(url, { method: 'PUT', agent: false, headers: { 'Content-Length': String(size) } });
-  const done = new Promise<number>((resolve, reject) => {
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-  });
-  return { req, done };
 }
 
 function writeAndWait(req: http.ClientRequest, chunk: Buffer): Promise<void> {
