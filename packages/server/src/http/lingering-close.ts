@@ -8,11 +8,12 @@ export const LINGER_IDLE_MS = 5_000;
 
 /**
  * Answer a request without reading its body: when it has one, close the connection after the
- * answer (`Connection: close`) so the client stops sending it. Closing a socket with unread data makes the kernel send a reset, and
- * a client still writing its body (no `Expect: 100-continue`, or one that does not wait for
- * the 100) would see ECONNRESET instead of the answer. So, as nginx does, the close lingers:
- * our side is shut down once the answer is out, and what the client still sends is read and
- * discarded until it closes, for at most LINGER_MAX_MS and LINGER_IDLE_MS without data.
+ * answer (`Connection: close`) so the client stops sending it. Closing a socket with unread
+ * data makes the kernel send a reset, and a client still writing its body (no `Expect:
+ * 100-continue`, or one that does not wait for the 100) would see ECONNRESET instead of the
+ * answer. So, as nginx does, the close lingers: our side is shut down once the answer is out,
+ * and what the client still sends is read and discarded until it closes, for at most
+ * LINGER_MAX_MS in all and LINGER_IDLE_MS without data.
  */
 export function refuseBody(req: Request, res: Response): void {
   if (!hasBody(req)) return;
