@@ -86,15 +86,15 @@ describe(`requestIdleTimeout ${IDLE_MS} ms`, () => {
     await waitFor(async () => (await filesFor([ks.volumeRoot(0)], b.hash)).length === 0, 5_000, 'temp file removed');
   });
 
-  test('a slow but steady PUT (64 KiB every 250 ms, longer than the timeout in all) completes', async () => {
-    const b = makeBlock(1024 * 1024);
+  test('a slow but steady PUT (64 KiB every 100 ms, three times the timeout in all) completes', async () => {
+    const b = makeBlock(2 * 1024 * 1024);
     const conn = await rawConnect(ks.port);
     await conn.write(`PUT /${b.hash} HTTP/1.1\r\nHost: x\r\nContent-Length: ${b.data.length}\r\n\r\n`);
     for (let off = 0; off < b.data.length; off += 64 * 1024) {
       await conn.write(b.data.subarray(off, off + 64 * 1024));
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 100));
     }
-    const text = await conn.waitForText(/\r\n\r\n[0-9a-f]{32}\+1048576\n$/);
+    const text = await conn.waitForText(/\r\n\r\n[0-9a-f]{32}\+2097152\n$/);
     assert.match(text, /^HTTP\/1\.1 200 /);
     conn.socket.destroy();
   });
