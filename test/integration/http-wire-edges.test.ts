@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startKeepstore, volumeUuid, type Keepstore } from '../helpers/keepstore-process.ts';
+import { ROOT_TOKEN, startKeepstore, volumeUuid, type Keepstore } from '../helpers/keepstore-process.ts';
 import { makeBlock } from '../helpers/keep-http.ts';
 import { rawConnect } from '../helpers/raw-http.ts';
 
@@ -42,6 +42,16 @@ describe('a server with room', () => {
     await conn.waitForText(/^HTTP\/1\.1 100 Continue\r\n\r\n/);
     await conn.write(b.data);
     const text = await conn.waitForText(/\r\n\r\n[0-9a-f]{32}\+100000\n$/);
+    assert.match(text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    conn.socket.destroy();
+  });
+
+  test('Expect: 100-continue on a list upload (any route that reads a body): 100 Continue, then the answer', async () => {
+    const conn = await rawConnect(ks.port);
+    await conn.write(`PUT /pull HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ROOT_TOKEN}\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n`);
+    await conn.waitForText(/^HTTP\/1\.1 100 Continue\r\n\r\n/);
+    await conn.write('[]');
+    const text = await conn.waitForText(/Received 0 pull requests\n$/);
     assert.match(text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
     conn.socket.destroy();
   });
