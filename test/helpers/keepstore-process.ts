@@ -158,7 +158,10 @@ export async function startKeepstore(opts: StartOptions = {}): Promise<Keepstore
         const res = await fetch(`${url}/_health/ping`, { headers: { Authorization: `Bearer ${MGMT_TOKEN}` } });
         return res.status === 200;
       },
-      30_000,
+      // A safety net for a server that never gets ready, not a speed limit: on a starved
+      // machine (a fresh clone's first run, 2 cores shared with other jobs) config-error
+      // runs of the same binary took 32 s just to print their message and exit.
+      60_000,
       'keepstore to be ready (every worker listening)',
     );
     const died = exited.then((code) => {
