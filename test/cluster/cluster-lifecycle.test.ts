@@ -6,13 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { assignVolumes } from '../../packages/server/src/cluster/volume-assignment.ts';
 import { adminHeaders, freePort, MGMT_TOKEN, ROOT_TOKEN, SIGNING_KEY, startKeepstore, volumeUuid, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
-import { bearer, blockFile, filesFor, makeBlock, request, sign, type Block } from '../helpers/keep-http.ts';
+import { bearer, blockFile, filesFor, makeBlock, openHalfUpload, request, sign, type Block } from '../helpers/keep-http.ts';
 import { pidAlive, spawnBin } from '../helpers/spawn-bin.ts';
 
 const TOKEN = 'cluster-test-user-token';
@@ -153,23 +152,12 @@ describe('a running cluster (2 workers)', () => {
   test('SIGTERM: an upload in flight finishes with 200, exit 0, no worker left', { timeout: 60_000 }, async () => {
     const pids = (await workers(ks.url)).map((w) => w.pid);
     const b = makeBlock(1024 * 1024);
-    let response!: Promise<{ status: number; body: string }>;
-    const req = http.request(`${ks.url}/${b.hash}`, { method: 'PUT', agent: false, headers: { ...bearer(TOKEN), 'Content-Length': String(b.data.length) } });
-    response = new Promise((resolve, reject) => {
-      req.on('response', (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on('error', reject);
-    });
-    req.write(b.data.subarray(0, b.data.length / 2));
+    const upload = openHalfUpload(ks.url, b, bearer(TOKEN));
     await waitFor(async () => (await filesFor([ks.volumeRoot(0), ks.volumeRoot(1)], b.hash)).length > 0, 10_000, 'the upload to start');
     const exit = ks.stop();
     await waitFor(() => ks.logs.filter((l) => l.message === 'worker stopping').length >= 2, 10_000, 'workers stopping');
-    req.end(b.data.subarray(b.data.length / 2));
-    const res = await response;
+    upload.finish();
+    const res = await upload.response;
     assert.equal(res.status, 200);
     assert.match(res.body, new RegExp(`^${b.hash}\\+${b.data.length}\\+A`));
     assert.equal(await exit, 0);

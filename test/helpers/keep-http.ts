@@ -85,6 +85,30 @@ export function makeBlock(size: number): Block {
   return { data, hash, locator: `${hash}+${size}` };
 }
 
+/** A PUT of `block` sent in two halves: the first at once, the second on finish(). */
+export interface HalfUpload {
+  /** The server's answer; rejects if the connection breaks before one arrives. */
+  response: Promise<{ status: number; body: string }>;
+  finish(): void;
+}
+
+export function openHalfUpload(url: string, block: Block, headers: Record<string, string> = {}): HalfUpload {
+  const req = http.request(`${url}/${block.hash}`, { method: 'PUT', agent: false, headers: { ...headers, 'Content-Length': String(block.data.length) } });
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+  const half = Math.floor(block.data.length / 2);
+  req.write(block.data.subarray(0, half));
+  return { response, finish: () => req.end(block.data.subarray(half)) };
+}
+
 /** The default blobSigningTTL (336h) in seconds, as the test servers use it. */
 export const TTL_SECONDS = 336 * 3600;
 

@@ -79,7 +79,7 @@ export function volumeUuid(i: number): string {
   return `zzzzz-nyw5e-${String(i).padStart(15, '0')}`;
 }
 
-/** Write the config, spawn the binary, and wait until /_health/ping answers 200. */
+/** Write the config, spawn the binary, and wait until every worker listens and /_health/ping answers 200. */
 export async function startKeepstore(opts: StartOptions = {}): Promise<Keepstore> {
   const dir = opts.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'keepstore-test-')));
   const port = await freePort();
@@ -149,13 +149,20 @@ export async function startKeepstore(opts: StartOptions = {}): Promise<Keepstore
     waitForLog: (pred, timeoutMs = 15_000) => waitFor(() => logs.find(pred), timeoutMs, 'log line'),
   };
   try {
+    // /_health/ping answers as soon as one worker listens; tests need every worker listening
+    // (one still starting when a test kills it would take the server down: a worker that
+    // dies during start-up is fatal), and the primary logs `keepstore ready` only then.
     const healthy = waitFor(
       async () => {
+        if (!logs.some((l) => l.message === 'keepstore ready')) return false;
         const res = await fetch(`${url}/_health/ping`, { headers: { Authorization: `Bearer ${MGMT_TOKEN}` } });
         return res.status === 200;
       },
-      30_000,
-      'keepstore to become healthy',
+      // A safety net for a server that never gets ready, not a speed limit: on a starved
+      // machine (a fresh clone's first run, 2 cores shared with other jobs) config-error
+      // runs of the same binary took 32 s just to print their message and exit.
+      60_000,
+      'keepstore to be ready (every worker listening)',
     );
     const died = exited.then((code) => {
       throw new Error(`exited with code ${code}`);

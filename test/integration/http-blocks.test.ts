@@ -1,5 +1,5 @@
 /**
- * Block endpoints of the real server (the built binary, 2 workers) against PROTOCOL.md:
+ * Block endpoints of the real server (the built binary, 2 workers) against docs/api.md:
  * PUT/GET/HEAD with signing on, locator and signature errors, every token source, request
  * ids, CORS, unknown routes, and the access log (which must never show a secret).
  * Faults (bad bodies, disconnects, broken volumes) are in http-block-faults.test.ts.
@@ -10,11 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { computeSignature, rendezvousOrder } from '../../packages/protocol/src/index.ts';
 import { MGMT_TOKEN, ROOT_TOKEN, SIGNING_KEY, startKeepstore, volumeUuid, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
 import { bearer, blockFile, filesUnder, makeBlock, request, sign, TTL_SECONDS, type Block } from '../helpers/keep-http.ts';
-
-const vectors = JSON.parse(fs.readFileSync(new URL('../../../shared/vectors/keep-vectors.json', import.meta.url), 'utf8')) as {
-  locators: { invalid: string[] };
-  signature: { missing: string[] };
-};
+import { keepVectors as vectors } from '../helpers/keep-vectors.ts';
 
 const USER_TOKEN = `user-token-${Math.random().toString(36).slice(2)}abcdefghijklmnop`;
 const EMPTY = 'd41d8cd98f00b204e9800998ecf8427e';

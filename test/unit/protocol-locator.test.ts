@@ -1,7 +1,5 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import {
   EMPTY_BLOCK_HASH,
   InvalidLocatorError,
@@ -12,11 +10,7 @@ import {
   parseLocator,
   tryParseLocator,
 } from '../../packages/protocol/src/index.ts';
-
-const vectorsPath = path.resolve(import.meta.dirname, '../../../shared/vectors/keep-vectors.json');
-const vectors = JSON.parse(fs.readFileSync(vectorsPath, 'utf8')) as {
-  locators: { valid: string[]; invalid: string[] };
-};
+import { keepVectors as vectors } from '../helpers/keep-vectors.ts';
 
 const HASH = 'acbd18db4cc2f85cedef654fccc4a4d8';
 const SIG = '89118b78732c33104a4d6231e8b5a5fa1e4301e3';

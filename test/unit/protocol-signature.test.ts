@@ -1,7 +1,5 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import {
   InvalidLocatorError,
   checkSignature,
@@ -11,25 +9,9 @@ import {
   signLocator,
   ttlHex,
 } from '../../packages/protocol/src/index.ts';
+import { keepVectors } from '../helpers/keep-vectors.ts';
 
-const vectorsPath = path.resolve(import.meta.dirname, '../../../shared/vectors/keep-vectors.json');
-const v = (
-  JSON.parse(fs.readFileSync(vectorsPath, 'utf8')) as {
-    signature: {
-      hash: string;
-      locator: string;
-      token: string;
-      key: string;
-      expiryHex: string;
-      ttlSeconds: number;
-      expectedSignature: string;
-      signedLocator: string;
-      valid: string[];
-      missing: string[];
-      invalidWithOtherToken: string;
-    };
-  }
-).signature;
+const v = keepVectors.signature;
 
 const EXPIRY = parseInt(v.expiryHex, 16);
 const NOW = EXPIRY - 1000; // any time before the vector's expiry

@@ -7,6 +7,8 @@ type Pending = { resolve: (v: RpcValue) => void; reject: (e: Error) => void; tim
 export class RpcClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Set once the channel is gone: every later call fails at once instead of timing out. */
+  private closedBy: Error | null = null;
 
   constructor(
     private readonly send: (msg: WorkerToPrimary) => void,
@@ -28,6 +30,7 @@ export class RpcClient {
   call<M extends RpcCall['method']>(call: Extract<RpcCall, { method: M }>): Promise<Extract<RpcValue, { method: M }>> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (this.closedBy) return reject(this.closedBy);
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new KeepError('primary did not answer', 'KEEP_PRIMARY_TIMEOUT', 503));
@@ -37,8 +40,9 @@ export class RpcClient {
     });
   }
 
-  /** Fail every outstanding call (the channel to the primary is gone). */
-  failAll(err: Error): void {
+  /** The channel to the primary is gone: fail every outstanding call, and every later one. */
+  close(err: Error): void {
+    this.closedBy = err;
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(err);

@@ -4,12 +4,14 @@
  * and trash jobs the primary hands it, and on `shutdown` (or when the primary goes away) stops
  * accepting and exits once in-flight requests and jobs are done or the grace period ends.
  */
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createApp } from '../http/app.js';
 import { createHttpServer } from '../http/server.js';
 import type { WorkerContext } from '../http/worker-context.js';
 import { listenHostPort, type KeepstoreConfig } from '../config/config.js';
-import { createLogger, describeError, type Logger } from '../log/logger.js';
+import { KeepError } from '../errors.js';
+import { createLogger, describeError } from '../log/logger.js';
 import { MeteredVolume } from '../metrics/metered-volume.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { VolumeSet } from '../volume/volume-set.js';
@@ -58,23 +60,24 @@ async function start(index: number, config: KeepstoreConfig, sweeps: string[]): 
 }
 
 /** Stop accepting, let in-flight requests and jobs finish, then exit 0; force-close after the grace period. */
-function shutdown(log: Logger | null, graceMs: number): void {
+function shutdown(reason: 'shutdown' | 'SIGTERM' | 'primary gone'): void {
   if (stopping) return;
   stopping = true;
   if (!worker) process.exit(0);
-  const { server, jobs } = worker;
+  const { server, jobs, ctx } = worker;
+  const { log } = ctx;
   background?.stop();
-  log?.info('worker stopping', { jobsInFlight: jobs.size });
+  log.info('worker stopping', { reason, jobsInFlight: jobs.size });
   const timer = setTimeout(() => {
-    log?.warn('grace period over, closing remaining connections');
+    log.warn('grace period over, closing remaining connections');
     server.closeAllConnections();
     process.exit(0);
-  }, graceMs);
+  }, ctx.config.shutdownGracePeriod);
   timer.unref();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   void Promise.all([closed, jobs.drain(), connectionFence()]).then(() => {
-    log?.info('worker stopped');
+    log.info('worker stopped');
     process.exit(0);
   });
 }
@@ -107,7 +110,7 @@ function onMessage(msg: PrimaryToWorker): void {
       worker?.jobs.start(msg.id, msg.job);
       return;
     case 'shutdown':
-      shutdown(worker?.ctx.log ?? null, worker?.ctx.config.shutdownGracePeriod ?? 0);
+      shutdown('shutdown');
       return;
     case 'rpc:reply':
       rpc.handle(msg);
@@ -124,11 +127,15 @@ process.on('message', (msg: unknown) => {
   if (isPrimaryToWorker(msg)) onMessage(msg);
 });
 send({ type: 'hello' });
-// The primary is gone (crashed or killed): finish what we have and leave, never linger.
+// The primary is gone (crashed or SIGKILLed): stop listening at once (so a restarted server
+// can bind the port), finish what we are serving within the grace period, and leave.
+// node:cluster's own 'disconnect' listener, registered before this module ran, would instead
+// exit on the spot and cut every request in flight, unless the disconnect counts as expected.
+cluster.worker!.exitedAfterDisconnect = true;
 process.on('disconnect', () => {
-  rpc.failAll(new Error('primary went away'));
-  shutdown(worker?.ctx.log ?? null, worker?.ctx.config.shutdownGracePeriod ?? 0);
+  rpc.close(new KeepError('primary went away: this worker is stopping', 'KEEP_PRIMARY_GONE', 503));
+  shutdown('primary gone');
 });
 // SIGINT reaches the whole process group on Ctrl-C: the primary coordinates the stop.
 process.on('SIGINT', () => undefined);
-process.on('SIGTERM', () => shutdown(worker?.ctx.log ?? null, worker?.ctx.config.shutdownGracePeriod ?? 0));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
