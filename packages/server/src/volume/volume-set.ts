@@ -98,7 +98,9 @@ export class VolumeSet {
    * copy or commits the new one. See store-block.ts for the rules and the memory bound.
    */
   async store(hash: string, source: Readable, opts: StoreOptions): Promise<StoreResult> {
-    const size = opts.expectedSize ?? MAX_BLOCK_SIZE;
+    // An unknown size (a chunked PUT) checks the margin only: running out of space mid-write
+    // is FullError (507) anyway, and assuming 64 MiB would refuse small blocks on small volumes.
+    const size = opts.expectedSize ?? 0;
     const targets = await this.writeTargets(hash, size, opts.only);
     // Nothing has been read yet: the caller still owns `source` (HTTP drains it, pulls drop it).
     if (targets.length === 0) throw this.#noTargetError(opts.only);
