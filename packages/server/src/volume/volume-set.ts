@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { MAX_BLOCK_SIZE, rendezvousOrder } from '@keepstore/protocol';
 import { FullError, KeepError, NotFoundError, WriteFailedError } from '../errors.js';
+import { freeBytesOrNull } from './free-space.js';
 import { storeBlock } from './store-block.js';
 import type { BlockStat, Volume } from './volume.js';
 
@@ -85,7 +86,7 @@ export class VolumeSet {
     const candidates = (only === undefined ? this.order(hash) : [this.get(only)]).filter(
       (v): v is Volume => v !== undefined && !v.readOnly,
     );
-    const free = await Promise.all(candidates.map((v) => v.availableBytes()));
+    const free = await Promise.all(candidates.map(freeBytesOrNull));
     return candidates.filter((_, i) => {
       const f = free[i];
       return f === null || f === undefined || f >= size + FREE_SPACE_MARGIN;
