@@ -13,7 +13,7 @@ import {
   TooLargeError,
   WriteFailedError,
 } from '../../packages/server/src/errors.ts';
-import type { DirectoryVolume } from '../../packages/server/src/volume/directory-volume.ts';
+import type { DirectoryVolume } from '../../packages/server/src/volume/directory/directory-volume.ts';
 import { VolumeSet } from '../../packages/server/src/volume/volume-set.ts';
 import {
   exists,
@@ -25,6 +25,7 @@ import {
   randomBlock,
   waitFor,
 } from '../helpers/volume-fixtures.ts';
+import { MD5_COLLISION } from '../helpers/md5-collision.ts';
 
 let base: string;
 before(async () => {
@@ -124,6 +125,25 @@ test('hash mismatch, size mismatch, too large: rejected and nothing left behind'
   assert.deepEqual(await allFiles(vols), []);
 });
 
+test('a known size bounds the body: an endless source stops one chunk past it with "size mismatch" (not 64 MiB later)', async () => {
+  const vols = await volumes(1);
+  const set = new VolumeSet(vols);
+  const { data, hash } = randomBlock(30);
+  let pulled = 0;
+  const endless = new Readable({
+    read() {
+      pulled += 64 * 1024;
+      this.push(pulled === 64 * 1024 ? Buffer.concat([data, Buffer.alloc(64 * 1024 - 30)]) : Buffer.alloc(64 * 1024));
+    },
+  });
+  await assert.rejects(
+    set.store(hash, endless, { expectedSize: data.length }),
+    (err: unknown) => err instanceof BadRequestError && err.message === 'size mismatch: expected 30, got more',
+  );
+  assert.ok(pulled <= 1024 * 1024, `read ${pulled} bytes of the source`);
+  assert.deepEqual(await allFiles(vols), []);
+});
+
 test('a source that fails mid-stream: its own error, no block, no temp file', async () => {
   const vols = await volumes(1);
   const set = new VolumeSet(vols);
@@ -166,13 +186,27 @@ test('an identical block already stored (on any writable volume) is touched, not
   assert.deepEqual(await allFiles(vols), [`${hash.slice(0, 3)}/${hash}`]);
 });
 
-test('same hash, different bytes stored: HashCollisionError, stored file untouched', async () => {
+test('a real MD5 collision (stored copy hashes to its name, other bytes): HashCollisionError, stored file untouched', async () => {
+  const vols = await volumes(2);
+  const set = new VolumeSet(vols);
+  const { hash, a, b } = MD5_COLLISION;
+  const p = await placeBlock(set.order(hash)[1]!.root, hash, a);
+  await assert.rejects(set.store(hash, Readable.from([b]), { expectedSize: null }), (err: unknown) => err instanceof HashCollisionError && err.status === 500);
+  assert.ok((await fs.readFile(p)).equals(a));
+  assert.deepEqual(await allFiles(vols), [`${hash.slice(0, 3)}/${hash}`]);
+});
+
+test('a corrupt stored copy (other bytes, not hashing to its name) is replaced in place by the verified bytes', async () => {
   const vols = await volumes(2);
   const set = new VolumeSet(vols);
   const { data, hash } = randomBlock();
-  const p = await placeBlock(set.order(hash)[1]!.root, hash, Buffer.from('something else'));
-  await assert.rejects(set.store(hash, Readable.from([data]), { expectedSize: null }), (err: unknown) => err instanceof HashCollisionError && err.status === 500);
-  assert.equal(await fs.readFile(p, 'utf8'), 'something else');
+  const holder = set.order(hash)[1]!; // not the first target: the write goes where the bad copy is
+  const p = await placeBlock(holder.root, hash, Buffer.from('something else'));
+  const res = await set.store(hash, Readable.from([data]), { expectedSize: null });
+  assert.equal(res.volume, holder);
+  assert.equal(res.touchedExisting, false);
+  assert.deepEqual(res.corruptCopy, { volume: holder, replaced: true });
+  assert.ok((await fs.readFile(p)).equals(data));
   assert.deepEqual(await allFiles(vols), [`${hash.slice(0, 3)}/${hash}`]);
 });
 

@@ -115,7 +115,7 @@ describe('every error names the field', () => {
     ['bad volume uuid', { volumes: [{ uuid: 'not-a-uuid', root: '/a' }] }, /volumes\.0\.uuid: /],
     ['volume without root', { volumes: [{ uuid: UUID0 }] }, /volumes\.0\.root: /],
     ['empty volume root', { volumes: [{ uuid: UUID0, root: '' }] }, /volumes\.0\.root: /],
-    ['unknown driver', { volumes: [{ uuid: UUID0, root: '/a', driver: 's3' }] }, /volumes\.0\.driver: /],
+    ['unknown driver', { volumes: [{ uuid: UUID0, root: '/a', driver: 'nfs' }] }, /volumes\.0\.driver: /],
     ['replication 0', { volumes: [{ uuid: UUID0, root: '/a', replication: 0 }] }, /volumes\.0\.replication: /],
     ['no storage classes', { volumes: [{ uuid: UUID0, root: '/a', storageClasses: [] }] }, /volumes\.0\.storageClasses: /],
     ['no volumes', { volumes: [] }, /^\s*volumes: /m],

@@ -13,6 +13,7 @@ import { listenHostPort, type KeepstoreConfig } from '../config/config.js';
 import { KeepError } from '../errors.js';
 import { createLogger, describeError } from '../log/logger.js';
 import { MeteredVolume } from '../metrics/metered-volume.js';
+import { createVolume } from '../volume/create-volume.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { VolumeSet } from '../volume/volume-set.js';
 import { createExecutors } from '../worker/executors.js';
@@ -38,7 +39,7 @@ let metrics: WorkerMetrics | null = null;
 
 async function start(index: number, config: KeepstoreConfig, sweeps: string[]): Promise<void> {
   const log = createLogger({ ...config.log, role: 'worker', worker: index });
-  const metered = config.volumes.map((spec) => new MeteredVolume(spec));
+  const metered = config.volumes.map((spec) => new MeteredVolume(createVolume(spec)));
   const volumes = new VolumeSet(metered);
   for (const v of volumes.list) await v.init();
   metrics = new WorkerMetrics();
