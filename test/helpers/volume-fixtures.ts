@@ -6,8 +6,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { DirectoryVolume } from '../../packages/server/src/volume/directory-volume.ts';
-import type { VolumeSpec } from '../../packages/server/src/volume/types.ts';
+import { DirectoryVolume } from '../../packages/server/src/volume/directory/directory-volume.ts';
+import type { DirectoryVolumeSpec as VolumeSpec } from '../../packages/server/src/volume/directory/config.ts';
 
 export function md5(data: Buffer | string): string {
   return createHash('md5').update(data).digest('hex');

@@ -13,6 +13,7 @@ import os from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { startKeepstore, volumeUuid, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
 import { bearer, blockFile, filesFor, filesUnder, makeBlock, request, sign } from '../helpers/keep-http.ts';
+import { MD5_COLLISION } from '../helpers/md5-collision.ts';
 
 const TOKEN = 'fault-test-user-token-0123456789';
 const MAX = 64 * 1024 * 1024;
@@ -136,17 +137,16 @@ describe('stored blocks', () => {
     assert.deepEqual(await filesFor(roots, b.hash), [file]);
   });
 
-  test('hash collision: other bytes already stored under the hash -> 500 "hash collision"', async () => {
-    const b = makeBlock(4096);
-    const impostor = Buffer.alloc(4096, 1);
-    const file = blockFile(roots[0]!, b.hash);
+  test('a real MD5 collision: other bytes that hash to the same name already stored -> 500 "hash collision"', async () => {
+    const { hash, a: impostor, b: data } = MD5_COLLISION;
+    const file = blockFile(roots[0]!, hash);
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.writeFile(file, impostor);
-    const res = await put(b.hash, b.data);
+    const res = await put(hash, data);
     assert.equal(res.status, 500);
     assert.equal(res.body.toString(), 'hash collision\n');
     assert.ok((await fs.readFile(file)).equals(impostor), 'the stored file is left alone');
-    assert.deepEqual(await filesFor(roots, b.hash), [file], 'and no other copy or temp file');
+    assert.deepEqual(await filesFor(roots, hash), [file], 'and no other copy or temp file');
   });
 
   test('a corrupt stored copy: HEAD 502, GET never delivers a complete body', async () => {

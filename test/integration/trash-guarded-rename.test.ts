@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { NotFoundError } from '../../packages/server/src/errors.ts';
-import type { BlockStat } from '../../packages/server/src/volume/types.ts';
+import type { BlockStat } from '../../packages/server/src/volume/volume.ts';
 import { listFiles, makeTempDir, makeVolume, randomBlock } from '../helpers/volume-fixtures.ts';
 import { placeOldBlock } from '../helpers/trash-fixtures.ts';
 

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { buffer } from 'node:stream/consumers';
 import { FullError, InvalidLocatorError, NotFoundError, WriteFailedError } from '../../packages/server/src/errors.ts';
-import { DirectoryVolume } from '../../packages/server/src/volume/directory-volume.ts';
-import { FileSink, SINK_COALESCE_BYTES } from '../../packages/server/src/volume/file-sink.ts';
-import { mapWriteError } from '../../packages/server/src/volume/fs-errors.ts';
-import type { PendingWrite } from '../../packages/server/src/volume/types.ts';
+import { DirectoryVolume } from '../../packages/server/src/volume/directory/directory-volume.ts';
+import { FileSink, SINK_COALESCE_BYTES } from '../../packages/server/src/volume/directory/file-sink.ts';
+import { mapWriteError } from '../../packages/server/src/volume/directory/fs-errors.ts';
+import type { PendingWrite } from '../../packages/server/src/volume/volume.ts';
 import { exists, listFiles, makeTempDir, makeVolume, placeBlock, randomBlock } from '../helpers/volume-fixtures.ts';
 
 let base: string;
@@ -71,7 +71,7 @@ test('absent blocks: stat null, openRead/touch/delete NotFoundError; bad hashes 
   await assert.rejects(vol.openRead(hash), NotFoundError);
   await assert.rejects(vol.touch(hash), NotFoundError);
   await assert.rejects(vol.delete(hash), NotFoundError);
-  await assert.rejects(vol.sameContent(hash, __filename()), NotFoundError);
+  assert.equal(await vol.verifyStored(hash), 'missing');
   for (const bad of ['../../etc/passwd', hash.toUpperCase(), hash.slice(1), `${hash}x`]) {
     await assert.rejects(vol.stat(bad), InvalidLocatorError);
     await assert.rejects(vol.beginWrite(bad), InvalidLocatorError);
@@ -96,19 +96,17 @@ test('a block being written is never visible under its name; discard removes the
   await assert.rejects(pending.commit(), /discarded/);
 });
 
-test('sameContent compares bytes, not just sizes', async () => {
+test('verifyStored reads the copy through MD5: intact, corrupt (same size, one bit), truncated', async () => {
   const vol = await makeVolume(base, 'same');
   const { data, hash } = randomBlock(600_000);
-  await placeBlock(vol.root, hash, data);
-  const other = path.join(base, 'other');
-  await fs.writeFile(other, data);
-  assert.equal(await vol.sameContent(hash, other), true);
+  const p = await placeBlock(vol.root, hash, data);
+  assert.equal(await vol.verifyStored(hash), 'intact');
   const changed = Buffer.from(data);
   changed.writeUInt8(changed.readUInt8(599_999) ^ 1, 599_999);
-  await fs.writeFile(other, changed);
-  assert.equal(await vol.sameContent(hash, other), false);
-  await fs.writeFile(other, data.subarray(1));
-  assert.equal(await vol.sameContent(hash, other), false);
+  await fs.writeFile(p, changed);
+  assert.equal(await vol.verifyStored(hash), 'corrupt');
+  await fs.writeFile(p, data.subarray(1));
+  assert.equal(await vol.verifyStored(hash), 'corrupt');
 });
 
 test('touch moves the mtime forward without rewriting the file', async () => {
@@ -139,7 +137,7 @@ test('a read-only volume refuses every write with WriteFailedError', async () =>
     await assert.rejects(op(), (err: unknown) => err instanceof WriteFailedError && err.message === 'volume is read-only');
   }
   assert.equal((await ro.stat(hash))?.size, data.length, 'still readable');
-  assert.equal(await ro.removeStaleTempFiles(0), 0);
+  assert.equal(await ro.removeAbandonedWrites(0), 0);
 });
 
 test('a vanished root: WriteFailedError naming the volume and errno, not the path', async () => {
@@ -155,7 +153,7 @@ test('a vanished root: WriteFailedError naming the volume and errno, not the pat
     return true;
   });
   assert.equal(await exists(v.root), false, 'the root is not recreated');
-  assert.equal(await v.freeBytes(), 0);
+  assert.equal(await v.availableBytes(), null);
   assert.equal(await v.stat(hash), null);
   await assert.rejects(collect(v.index('')), /ENOENT/);
 
@@ -163,11 +161,11 @@ test('a vanished root: WriteFailedError naming the volume and errno, not the pat
   await assert.rejects(v.beginWrite(hash), (err: unknown) => err instanceof WriteFailedError && /ENOTDIR/.test(err.message));
 });
 
-test('freeBytes reports the filesystem space', async () => {
+test('availableBytes reports the filesystem space', async () => {
   const v = await makeVolume(base, 'free');
   const s = await fs.statfs(v.root);
-  const free = await v.freeBytes();
-  assert.ok(free > 0);
+  const free = await v.availableBytes();
+  assert.ok(free !== null && free > 0);
   assert.ok(Math.abs(free - s.bavail * s.bsize) < 1024 * 1024 * 1024);
 });
 
@@ -244,9 +242,5 @@ function specOf(v: DirectoryVolume) {
     storageClasses: v.storageClasses,
     priority: v.priority,
   };
-}
-
-function __filename(): string {
-  return new URL(import.meta.url).pathname;
 }
 

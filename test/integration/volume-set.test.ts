@@ -13,7 +13,7 @@ import {
   TooLargeError,
   WriteFailedError,
 } from '../../packages/server/src/errors.ts';
-import type { DirectoryVolume } from '../../packages/server/src/volume/directory-volume.ts';
+import type { DirectoryVolume } from '../../packages/server/src/volume/directory/directory-volume.ts';
 import { VolumeSet } from '../../packages/server/src/volume/volume-set.ts';
 import {
   exists,
@@ -25,6 +25,7 @@ import {
   randomBlock,
   waitFor,
 } from '../helpers/volume-fixtures.ts';
+import { MD5_COLLISION } from '../helpers/md5-collision.ts';
 
 let base: string;
 before(async () => {
@@ -166,13 +167,27 @@ test('an identical block already stored (on any writable volume) is touched, not
   assert.deepEqual(await allFiles(vols), [`${hash.slice(0, 3)}/${hash}`]);
 });
 
-test('same hash, different bytes stored: HashCollisionError, stored file untouched', async () => {
+test('a real MD5 collision (stored copy hashes to its name, other bytes): HashCollisionError, stored file untouched', async () => {
+  const vols = await volumes(2);
+  const set = new VolumeSet(vols);
+  const { hash, a, b } = MD5_COLLISION;
+  const p = await placeBlock(set.order(hash)[1]!.root, hash, a);
+  await assert.rejects(set.store(hash, Readable.from([b]), { expectedSize: null }), (err: unknown) => err instanceof HashCollisionError && err.status === 500);
+  assert.ok((await fs.readFile(p)).equals(a));
+  assert.deepEqual(await allFiles(vols), [`${hash.slice(0, 3)}/${hash}`]);
+});
+
+test('a corrupt stored copy (other bytes, not hashing to its name) is replaced in place by the verified bytes', async () => {
   const vols = await volumes(2);
   const set = new VolumeSet(vols);
   const { data, hash } = randomBlock();
-  const p = await placeBlock(set.order(hash)[1]!.root, hash, Buffer.from('something else'));
-  await assert.rejects(set.store(hash, Readable.from([data]), { expectedSize: null }), (err: unknown) => err instanceof HashCollisionError && err.status === 500);
-  assert.equal(await fs.readFile(p, 'utf8'), 'something else');
+  const holder = set.order(hash)[1]!; // not the first target: the write goes where the bad copy is
+  const p = await placeBlock(holder.root, hash, Buffer.from('something else'));
+  const res = await set.store(hash, Readable.from([data]), { expectedSize: null });
+  assert.equal(res.volume, holder);
+  assert.equal(res.touchedExisting, false);
+  assert.deepEqual(res.corruptCopy, { volume: holder, replaced: true });
+  assert.ok((await fs.readFile(p)).equals(data));
   assert.deepEqual(await allFiles(vols), [`${hash.slice(0, 3)}/${hash}`]);
 });
 

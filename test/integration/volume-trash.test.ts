@@ -75,14 +75,14 @@ test('emptyTrash deletes only expired trash and reports it', async () => {
   for (const blk of [a, b, keep]) await placeBlock(v.root, blk.hash, blk.data);
   await v.trash(a.hash, 10, NOW); // deadline NOW+10
   await v.trash(b.hash, 20, NOW); // deadline NOW+20
-  const deleted = await v.emptyTrash(NOW + 10);
+  const deleted = await collect(v.emptyTrash(NOW + 10));
   assert.deepEqual(deleted, [{ hash: a.hash, deadline: NOW + 10 }]);
-  assert.deepEqual(await v.emptyTrash(NOW + 10), []);
-  assert.deepEqual(await v.emptyTrash(NOW + 1000), [{ hash: b.hash, deadline: NOW + 20 }]);
+  assert.deepEqual(await collect(v.emptyTrash(NOW + 10)), []);
+  assert.deepEqual(await collect(v.emptyTrash(NOW + 1000)), [{ hash: b.hash, deadline: NOW + 20 }]);
   assert.deepEqual(await listFiles(v.root), [`${keep.hash.slice(0, 3)}/${keep.hash}`]);
 });
 
-test('removeStaleTempFiles deletes old temp files only; 0 deletes all of them', async () => {
+test('removeAbandonedWrites deletes old temp files only; 0 deletes all of them', async () => {
   const v = await makeVolume(base, 'stale');
   const { data, hash } = randomBlock();
   await placeBlock(v.root, hash, data);
@@ -97,11 +97,11 @@ test('removeStaleTempFiles deletes old temp files only; 0 deletes all of them', 
   await fs.utimes(old, twoHoursAgo, twoHoursAgo);
   await fs.utimes(arvadosStyle, twoHoursAgo, twoHoursAgo);
 
-  assert.equal(await v.removeStaleTempFiles(3600_000), 2);
+  assert.equal(await v.removeAbandonedWrites(3600_000), 2);
   assert.equal(await exists(old), false);
   assert.equal(await exists(arvadosStyle), false);
   assert.equal(await exists(fresh), true);
-  assert.equal(await v.removeStaleTempFiles(0), 1);
+  assert.equal(await v.removeAbandonedWrites(0), 1);
   assert.deepEqual(await listFiles(v.root), [
     `${hash.slice(0, 3)}/${hash}`,
     `${hash.slice(0, 3)}/${hash}.trash.${NOW + 10}`,
@@ -113,7 +113,7 @@ test('a temp file of a write in progress survives the periodic sweep', async () 
   const { data, hash } = randomBlock();
   const pending = await v.beginWrite(hash);
   await new Promise<void>((r) => pending.stream.write(data, () => r()));
-  assert.equal(await v.removeStaleTempFiles(3600_000), 0);
+  assert.equal(await v.removeAbandonedWrites(3600_000), 0);
   assert.equal(await exists(pending.path), true);
   await pending.discard();
 });

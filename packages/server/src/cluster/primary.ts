@@ -2,7 +2,7 @@ import type { KeepstoreConfig } from '../config/config.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger, describeError, type Logger } from '../log/logger.js';
 import { RedisSync } from '../redis/redis-sync.js';
-import { DirectoryVolume } from '../volume/directory-volume.js';
+import { volumesOf } from '../volume/create-volume.js';
 import { WorkLists } from '../worklist/work-lists.js';
 import { dispatchRpc, type RpcHandlers } from './primary-rpc.js';
 import { WorkerPool } from './worker-pool.js';
@@ -15,13 +15,12 @@ function warnAboutInsecureDefaults(config: KeepstoreConfig, log: Logger): void {
   if (config.managementToken === '') log.warn('managementToken is empty: /metrics and /_health are open to everyone');
 }
 
-/** Create volume roots and delete temp files left by a crash, before any worker writes. */
+/** Check every volume (init) and clean up writes a crash left behind, before any worker writes. */
 async function prepareVolumes(config: KeepstoreConfig, log: Logger): Promise<void> {
-  for (const spec of config.volumes) {
-    const volume = new DirectoryVolume(spec);
+  for (const volume of volumesOf(config.volumes)) {
     await volume.init();
-    const removed = await volume.removeStaleTempFiles(0);
-    if (removed > 0) log.info('removed stale temp files', { mount: spec.uuid, count: removed });
+    const removed = await volume.removeAbandonedWrites(0);
+    if (removed > 0) log.info('removed stale temp files', { mount: volume.uuid, count: removed });
   }
 }
 

@@ -10,6 +10,7 @@ import type { WorkerContext } from '../http/worker-context.js';
 import { listenHostPort, type KeepstoreConfig } from '../config/config.js';
 import { createLogger, describeError, type Logger } from '../log/logger.js';
 import { MeteredVolume } from '../metrics/metered-volume.js';
+import { createVolume } from '../volume/create-volume.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { VolumeSet } from '../volume/volume-set.js';
 import { createExecutors } from '../worker/executors.js';
@@ -35,7 +36,7 @@ let metrics: WorkerMetrics | null = null;
 
 async function start(index: number, config: KeepstoreConfig, sweeps: string[]): Promise<void> {
   const log = createLogger({ ...config.log, role: 'worker', worker: index });
-  const metered = config.volumes.map((spec) => new MeteredVolume(spec));
+  const metered = config.volumes.map((spec) => new MeteredVolume(createVolume(spec)));
   const volumes = new VolumeSet(metered);
   for (const v of volumes.list) await v.init();
   metrics = new WorkerMetrics();

@@ -1,14 +1,16 @@
-import type { ParsedConfig, VolumeConfig } from './schema.js';
+import type { VolumeConfig } from '../volume/volume-config.js';
+import type { ParsedConfig } from './schema.js';
 
-/** A volume as the rest of the server sees it: config plus its storage-class priority. */
-export interface ResolvedVolume extends VolumeConfig {
-  /** Highest priority among its storage classes (rendezvous order puts higher first). */
-  priority: number;
-}
+/**
+ * A `volumes[]` entry as the rest of the server sees it: its driver's config (paths resolved)
+ * plus `priority`, the highest priority among its storage classes (rendezvous order puts
+ * higher first).
+ */
+export type ResolvedVolume = VolumeConfig & { priority: number };
 
 /**
  * The validated, resolved and frozen configuration. Durations are milliseconds; the signing
- * key is read from its file; volume roots are absolute. It is plain JSON so the primary can
+ * key is read from its file; volume paths are absolute. It is plain JSON so the primary can
  * hand it to workers over IPC.
  */
 export interface KeepstoreConfig extends Omit<ParsedConfig, 'volumes' | 'blobSigningKeyFile' | 'publicUrl'> {

@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ParsedConfig } from './schema.js';
 import type { KeepstoreConfig } from './config.js';
+import { resolveVolumeConfig } from '../volume/volume-config.js';
 
 /** Raised for any unusable configuration; the message names the file and every bad field. */
 export class ConfigError extends Error {
@@ -43,8 +44,7 @@ function resolve(cfg: ParsedConfig, baseDir: string, source: string | null): Kee
     publicUrl: (publicUrl ?? `http://${cfg.listen}`).replace(/\/+$/, ''),
     blobSigningKey: key,
     volumes: cfg.volumes.map((v) => ({
-      ...v,
-      root: path.resolve(baseDir, v.root),
+      ...resolveVolumeConfig(v, baseDir),
       priority: Math.max(...v.storageClasses.map(priorityOf)),
     })),
     source,

@@ -1,9 +1,8 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { parseDuration } from '@keepstore/protocol';
-
-/** Arvados object uuid: cluster id, type infix, 15 characters. */
-const UUID_RE = /^[a-z0-9]{5}-[a-z0-9]{5}-[a-z0-9]{15}$/;
+import { UUID_RE } from '../volume/volume-base-config.js';
+import { volumeConfigSchema } from '../volume/volume-config.js';
 
 /** Durations are Go-style strings ("90s", "5m", "336h") or a number of seconds; stored as ms. */
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -19,15 +18,6 @@ const listen = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'must be "host:port"')
   .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
-
-const volume = z.strictObject({
-  uuid: z.string().regex(UUID_RE, 'must look like "zzzzz-nyw5e-000000000000000"'),
-  driver: z.literal('directory').default('directory'),
-  root: z.string().min(1),
-  readOnly: z.boolean().default(false),
-  replication: z.number().int().min(1).default(1),
-  storageClasses: z.array(z.string().min(1)).min(1).default(['default']),
-});
 
 const storageClass = z.strictObject({ priority: z.number().int().default(0) });
 
@@ -69,7 +59,7 @@ export const configSchema = z
      */
     scheduling: z.enum(['os', 'round-robin']).default('os'),
     storageClasses: z.record(z.string(), storageClass).default({}),
-    volumes: z.array(volume).min(1).prefault([{ uuid: 'zzzzz-nyw5e-000000000000000', root: './data' }]),
+    volumes: z.array(volumeConfigSchema).min(1).prefault([{ uuid: 'zzzzz-nyw5e-000000000000000', root: './data' }]),
     redis: redis.optional(),
     log: z
       .strictObject({
@@ -91,4 +81,3 @@ export const configSchema = z
 
 export type ConfigFile = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
-export type VolumeConfig = ParsedConfig['volumes'][number];

@@ -1,8 +1,5 @@
-import type { Readable } from 'node:stream';
 import { InvalidLocatorError, KeepError, NotFoundError } from '../errors.js';
-import { DirectoryVolume } from '../volume/directory-volume.js';
-import type { TrashGuard } from '../volume/directory-trash.js';
-import type { BlockStat, IndexEntry, PendingWrite, TrashEntry, VolumeSpec } from '../volume/types.js';
+import type { BlockReader, BlockStat, IndexEntry, PendingWrite, StoredCopyState, TrashEntry, TrashGuard, Volume } from '../volume/volume.js';
 
 /** The operations counted per volume (the `operation` label). */
 export const VOLUME_OPERATIONS = [
@@ -10,14 +7,14 @@ export const VOLUME_OPERATIONS = [
   'open',
   'create',
   'write',
-  'compare',
+  'verify',
   'touch',
   'statfs',
   'index',
   'trash',
   'untrash',
   'empty_trash',
-  'delete',
+  'cleanup',
 ] as const;
 export type VolumeOperation = (typeof VOLUME_OPERATIONS)[number];
 
@@ -46,15 +43,35 @@ export class VolumeCounts {
 }
 
 /**
- * A DirectoryVolume that counts what is asked of it. Instrumenting by subclass keeps every
- * caller (HTTP routes, pull and trash executors) counted without touching the volume code or
- * the callers: the worker simply builds its VolumeSet from these.
+ * Wraps any Volume and counts what is asked of it. Every caller (HTTP routes, pull and trash
+ * executors) is counted without touching the drivers or the callers: the worker simply builds
+ * its VolumeSet from these.
  */
-export class MeteredVolume extends DirectoryVolume {
+export class MeteredVolume implements Volume {
   readonly counts = new VolumeCounts();
 
-  constructor(spec: VolumeSpec) {
-    super(spec);
+  constructor(readonly inner: Volume) {}
+
+  get uuid(): string {
+    return this.inner.uuid;
+  }
+  get driver(): string {
+    return this.inner.driver;
+  }
+  get readOnly(): boolean {
+    return this.inner.readOnly;
+  }
+  get replication(): number {
+    return this.inner.replication;
+  }
+  get storageClasses(): readonly string[] {
+    return this.inner.storageClasses;
+  }
+  get priority(): number {
+    return this.inner.priority;
+  }
+  get deviceId(): string {
+    return this.inner.deviceId;
   }
 
   async #run<T>(op: VolumeOperation, fn: () => Promise<T>): Promise<T> {
@@ -67,66 +84,69 @@ export class MeteredVolume extends DirectoryVolume {
     }
   }
 
-  override stat(hash: string): Promise<BlockStat | null> {
-    return this.#run('stat', () => super.stat(hash));
-  }
-
-  override openRead(hash: string): Promise<{ stream: Readable; size: number; mtimeNs: bigint }> {
-    return this.#run('open', () => super.openRead(hash));
-  }
-
-  override async beginWrite(hash: string): Promise<PendingWrite> {
-    const pending = await this.#run('create', () => super.beginWrite(hash));
-    return {
-      path: pending.path,
-      stream: pending.stream,
-      commit: () => this.#run('write', () => pending.commit()),
-      discard: () => pending.discard(),
-    };
-  }
-
-  override sameContent(hash: string, otherPath: string): Promise<boolean> {
-    return this.#run('compare', () => super.sameContent(hash, otherPath));
-  }
-
-  override touch(hash: string): Promise<BlockStat> {
-    return this.#run('touch', () => super.touch(hash));
-  }
-
-  /** DirectoryVolume turns a statfs failure into null (room unknown); count it as an error. */
-  override async availableBytes(): Promise<number | null> {
-    const free = await this.#run('statfs', () => super.availableBytes());
-    if (free === null) this.counts.fail({ code: 'STATFS_FAILED' });
-    return free;
-  }
-
-  override async *index(prefix = ''): AsyncGenerator<IndexEntry> {
-    this.counts.count('index');
+  async *#runEach<T>(op: VolumeOperation, source: () => AsyncIterable<T>): AsyncGenerator<T> {
+    this.counts.count(op);
     try {
-      yield* super.index(prefix);
+      yield* source();
     } catch (err) {
       this.counts.fail(err);
       throw err;
     }
   }
 
-  override trash(hash: string, lifetimeSeconds: number, nowSeconds: number): Promise<void> {
-    return this.#run('trash', () => super.trash(hash, lifetimeSeconds, nowSeconds));
+  init(): Promise<void> {
+    return this.inner.init();
   }
 
-  override trashIf(hash: string, guard: TrashGuard, lifetimeSeconds: number, nowSeconds: number): Promise<string | null> {
-    return this.#run('trash', () => super.trashIf(hash, guard, lifetimeSeconds, nowSeconds));
+  stat(hash: string): Promise<BlockStat | null> {
+    return this.#run('stat', () => this.inner.stat(hash));
   }
 
-  override untrash(hash: string): Promise<void> {
-    return this.#run('untrash', () => super.untrash(hash));
+  openRead(hash: string): Promise<BlockReader> {
+    return this.#run('open', () => this.inner.openRead(hash));
   }
 
-  override emptyTrash(nowSeconds: number): Promise<TrashEntry[]> {
-    return this.#run('empty_trash', () => super.emptyTrash(nowSeconds));
+  async beginWrite(hash: string): Promise<PendingWrite> {
+    const pending = await this.#run('create', () => this.inner.beginWrite(hash));
+    return {
+      stream: pending.stream,
+      commit: () => this.#run('write', () => pending.commit()),
+      discard: () => pending.discard(),
+    };
   }
 
-  override delete(hash: string): Promise<void> {
-    return this.#run('delete', () => super.delete(hash));
+  verifyStored(hash: string): Promise<StoredCopyState> {
+    return this.#run('verify', () => this.inner.verifyStored(hash));
+  }
+
+  touch(hash: string): Promise<BlockStat> {
+    return this.#run('touch', () => this.inner.touch(hash));
+  }
+
+  /** null is "unknown"; for a volume that can report room (statfs) it means that failed: count it. */
+  async availableBytes(): Promise<number | null> {
+    const free = await this.#run('statfs', () => this.inner.availableBytes());
+    if (free === null) this.counts.fail({ code: 'STATFS_FAILED' });
+    return free;
+  }
+
+  index(prefix: string): AsyncIterable<IndexEntry> {
+    return this.#runEach('index', () => this.inner.index(prefix));
+  }
+
+  trashIf(hash: string, guard: TrashGuard, lifetimeSeconds: number, nowSeconds: number): Promise<string | null> {
+    return this.#run('trash', () => this.inner.trashIf(hash, guard, lifetimeSeconds, nowSeconds));
+  }
+
+  untrash(hash: string): Promise<void> {
+    return this.#run('untrash', () => this.inner.untrash(hash));
+  }
+
+  emptyTrash(nowSeconds: number): AsyncIterable<TrashEntry> {
+    return this.#runEach('empty_trash', () => this.inner.emptyTrash(nowSeconds));
+  }
+
+  removeAbandonedWrites(olderThanMs: number): Promise<number> {
+    return this.#run('cleanup', () => this.inner.removeAbandonedWrites(olderThanMs));
   }
 }

@@ -1,14 +1,12 @@
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { QueueStats, WorkerStatus } from '../cluster/cluster-status.js';
 import type { WorkerPool } from '../cluster/worker-pool.js';
-import { DirectoryVolume } from '../volume/directory-volume.js';
+import { volumesOf } from '../volume/create-volume.js';
+import type { Volume } from '../volume/volume.js';
 import { WorkerMetricsCollector } from './worker-collector.js';
 
 /** A volume whose free space the primary reports. */
-export interface FreeSpaceSource {
-  uuid: string;
-  freeBytes(): Promise<number>;
-}
+export type FreeSpaceSource = Pick<Volume, 'uuid' | 'availableBytes'>;
 
 export interface PrimaryMetricsSources {
   pool: WorkerPool;
@@ -42,7 +40,7 @@ export class PrimaryMetrics {
     this.#queueMetrics('pull', sources.pullQueue);
     this.#queueMetrics('trash', sources.trashQueue);
     this.#workerMetrics(sources.pool);
-    const volumes = sources.volumes ?? (() => sources.pool.currentConfig.volumes.map((spec) => new DirectoryVolume(spec)));
+    const volumes = sources.volumes ?? (() => volumesOf(sources.pool.currentConfig.volumes));
     new Gauge({
       name: 'keepstore_volume_free_bytes',
       help: 'Bytes available to keepstore on the filesystem of each volume (0: unknown).',
@@ -50,7 +48,7 @@ export class PrimaryMetrics {
       registers: [this.registry],
       async collect() {
         const list = volumes();
-        const free = await Promise.all(list.map((v) => v.freeBytes()));
+        const free = await Promise.all(list.map((v) => v.availableBytes()));
         this.reset();
         list.forEach((v, i) => this.set({ mount: v.uuid }, free[i] ?? 0));
       },

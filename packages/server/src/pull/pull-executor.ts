@@ -1,6 +1,6 @@
 import type { WorkerContext } from '../http/worker-context.js';
 import { describeError } from '../log/logger.js';
-import type { DirectoryVolume } from '../volume/directory-volume.js';
+import type { Volume } from '../volume/volume.js';
 import type { JobOutcome, JobSpec } from '../worklist/list-wire.js';
 import type { JobExecutor } from '../worker/job-runner.js';
 import { pullFrom, type AttemptResult, type AttemptSpec } from './pull-attempt.js';
@@ -75,7 +75,7 @@ export class PullExecutor implements JobExecutor<'pull'> {
    * A cheap "already stored intact" check (stat, size matches): touch the copy so it is not
    * collected, and report it. Only the target volume when pinned; any writable volume otherwise.
    */
-  private async touchIfStored(hash: string, size: number, target: DirectoryVolume, pinned: boolean): Promise<DirectoryVolume | null> {
+  private async touchIfStored(hash: string, size: number, target: Volume, pinned: boolean): Promise<Volume | null> {
     const others = pinned ? [] : this.ctx.volumes.order(hash).filter((v) => v !== target && !v.readOnly);
     for (const volume of [target, ...others]) {
       try {

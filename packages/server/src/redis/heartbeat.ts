@@ -1,6 +1,6 @@
 import type { WorkerPool } from '../cluster/worker-pool.js';
 import type { WorkLists } from '../worklist/work-lists.js';
-import { DirectoryVolume } from '../volume/directory-volume.js';
+import { volumesOf } from '../volume/create-volume.js';
 import type { HeartbeatRecord } from './heartbeat-record.js';
 import type { RedisConnection } from './redis-connection.js';
 import { heartbeatKey } from './redis-keys.js';
@@ -60,7 +60,7 @@ export class Heartbeat {
     const config = pool.currentConfig;
     const workers = pool.status();
     const volumes = await Promise.all(
-      config.volumes.map(async (v) => ({ uuid: v.uuid, readOnly: v.readOnly, freeBytes: await new DirectoryVolume(v).availableBytes() })),
+      volumesOf(config.volumes).map(async (v) => ({ uuid: v.uuid, readOnly: v.readOnly, freeBytes: await v.availableBytes() })),
     );
     return {
       url: config.publicUrl,

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors.js';
 import type { WorkerContext } from '../http/worker-context.js';
 import { describeError } from '../log/logger.js';
-import type { BlockStat } from '../volume/types.js';
+import type { BlockStat } from '../volume/volume.js';
 import type { JobSpec, JobOutcome } from '../worklist/list-wire.js';
 import type { JobExecutor } from '../worker/job-runner.js';
 import { TRASH_SKIP, trashRefusal } from './trash-rules.js';
@@ -13,7 +13,7 @@ type TrashJob = Extract<JobSpec, { kind: 'trash' }>;
  * mtime equals block_mtime to the nanosecond (the balancer saw exactly this copy) and it is
  * older than blobSigningTTL. block_mtime crossed IPC as a decimal string and is compared as a
  * BigInt with the stat's mtimeNs: a Number would round it to 256 ns. The volume checks the
- * rule again on the copy it moved (DirectoryVolume.trashIf), so a PUT that touches the block
+ * rule again on the copy it moved (Volume.trashIf), so a PUT that touches the block
  * meanwhile keeps it. Every entry that is not carried out is logged with the reason.
  */
 export class TrashExecutor implements JobExecutor<'trash'> {

@@ -1,63 +1,98 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BadRequestError, FullError, HashCollisionError, HashMismatchError, KeepError, NotFoundError } from '../errors.js';
-import type { DirectoryVolume } from './directory-volume.js';
+import { StoredCopyComparer } from './copy-comparer.js';
 import { HashingMeter } from './hashing-meter.js';
-import type { PendingWrite } from './types.js';
+import type { PendingWrite, Volume } from './volume.js';
 import type { StoreResult } from './volume-set.js';
 
 /**
  * Writing one block (client PUT or pull), in this order:
- * 1. open a temp file on the first target that accepts it (nothing has been read from the
- *    source yet, so a vanished or full volume falls through to the next one);
- * 2. stream source -> HashingMeter -> temp file with pipeline(): MD5 and size are computed
- *    once, on the fly; over MAX_BLOCK_SIZE fails at once with TooLargeError;
- * 3. check MD5 (HashMismatchError) and size (BadRequestError);
- * 4. a writable volume that already has the block: same bytes -> touch it instead of storing a
- *    second copy; different bytes -> HashCollisionError;
- * 5. otherwise fsync + rename the temp file into place.
- * Whatever fails, the temp file is removed (finally), so a cut-off body never becomes a block.
+ * 1. open the copy already stored on the first writable volume that has one (rendezvous
+ *    order), if any: it is compared with the new bytes as they arrive;
+ * 2. begin a write on the first target that accepts it, the volume of that stored copy first
+ *    (so a corrupt copy is replaced in place); nothing has been read from the source yet, so a
+ *    vanished or full volume falls through to the next one;
+ * 3. stream source -> HashingMeter -> [StoredCopyComparer] -> pending write with pipeline():
+ *    MD5 and size are computed once, on the fly; over MAX_BLOCK_SIZE fails at once with
+ *    TooLargeError;
+ * 4. check MD5 (HashMismatchError) and size (BadRequestError);
+ * 5. next to a stored copy: identical -> touch it instead of storing a second copy; a real
+ *    collision (it hashes to its name, other bytes) -> HashCollisionError; corrupt (it does not
+ *    hash to its name) or unreadable -> store the verified new bytes (reported in the result);
+ * 6. otherwise commit the write.
+ * Whatever fails, the write is discarded (finally), so a cut-off body never becomes a block.
  *
  * Memory per transfer is bounded by the stream buffers, not the block size: the source's own
  * buffer (16 KiB for an HTTP request, plus socket chunks of up to 64 KiB), HashingMeter 2 x
- * 64 KiB, FileSink 256 KiB plus a 1 MiB write batch: about 1.5 MiB, whatever the block size.
- * The collision check reads 2 x 256 KiB at a time.
+ * 64 KiB, the driver's write buffers (directory: 256 KiB plus a 1 MiB write batch), and next
+ * to a stored copy one read chunk of it (directory: 1 MiB).
  */
 export interface StoreBlockJob {
   hash: string;
   source: Readable;
   /** Volumes to write to, best first (writable, with room). Not empty. */
-  targets: DirectoryVolume[];
+  targets: Volume[];
   /** Writable volumes, in rendezvous order, that may already hold the block. */
-  existing: DirectoryVolume[];
+  existing: Volume[];
   expectedSize: number | null;
   maxBytes: number;
   signal?: AbortSignal;
 }
 
 export async function storeBlock(job: StoreBlockJob): Promise<StoreResult> {
-  const { volume, pending } = await beginOnFirst(job.hash, job.targets);
+  const stored = await openStoredCopy(job.hash, job.existing);
   try {
-    const meter = new HashingMeter({ maxBytes: job.maxBytes });
-    // Errors: the source's own (client gone, abort) pass through unchanged; the meter's are
-    // TooLargeError; the sink's are already Full/WriteFailed (ENOSPC mid-write is FullError:
-    // the stream cannot be replayed on another volume).
-    await pipeline(job.source, meter, pending.stream, { signal: job.signal });
-    verify(job, meter);
-    const touched = await touchExisting(job.hash, job.existing, pending.path);
-    if (touched) return touched;
-    const stat = await pending.commit();
-    return { volume, stat, touchedExisting: false };
+    const targets = stored && job.targets.includes(stored.volume) ? [stored.volume, ...job.targets.filter((v) => v !== stored.volume)] : job.targets;
+    const { volume, pending } = await beginOnFirst(job.hash, targets);
+    try {
+      const meter = new HashingMeter({ maxBytes: job.maxBytes });
+      const comparer = stored && new StoredCopyComparer(job.hash, stored.stream);
+      // Errors: the source's own (client gone, abort) pass through unchanged; the meter's are
+      // TooLarge/BadRequest; the sink's are already Full/WriteFailed (ENOSPC mid-write is
+      // FullError: the stream cannot be replayed on another volume).
+      const stages = comparer ? [meter, comparer, pending.stream] as const : [meter, pending.stream] as const;
+      await pipeline([job.source, ...stages], { signal: job.signal });
+      verify(job, meter);
+      const verdict = comparer?.verdict ?? null;
+      if (stored && verdict === 'identical') {
+        const touched = await touchIdentical(job.hash, stored.volume);
+        if (touched) return touched;
+      }
+      if (verdict === 'collision') throw new HashCollisionError();
+      const stat = await pending.commit();
+      const corruptCopy = stored && verdict === 'corrupt' ? { volume: stored.volume, replaced: stored.volume === volume } : null;
+      return { volume, stat, touchedExisting: false, corruptCopy };
+    } finally {
+      await pending.discard().catch(() => undefined); // no-op after commit
+    }
   } finally {
-    await pending.discard().catch(() => undefined); // no-op after commit
+    stored?.stream.destroy();
   }
 }
 
-/** Opens a temp file on the first target that accepts one; throws the most telling error. */
+/**
+ * The stored copy on the first writable volume that has one, opened for the comparison. A
+ * volume that fails to open it is passed over: the new copy can still be written elsewhere.
+ */
+async function openStoredCopy(hash: string, volumes: Volume[]): Promise<{ volume: Volume; stream: Readable } | null> {
+  for (const volume of volumes) {
+    try {
+      if (!(await volume.stat(hash))) continue; // the usual case: a stat, no open
+      const { stream } = await volume.openRead(hash);
+      return { volume, stream };
+    } catch (err) {
+      if (err instanceof KeepError && !(err instanceof NotFoundError)) throw err; // invalid hash
+    }
+  }
+  return null;
+}
+
+/** Opens a write on the first target that accepts one; throws the most telling error. */
 async function beginOnFirst(
   hash: string,
-  targets: DirectoryVolume[],
-): Promise<{ volume: DirectoryVolume; pending: PendingWrite }> {
+  targets: Volume[],
+): Promise<{ volume: Volume; pending: PendingWrite }> {
   let failure: KeepError | null = null;
   for (const volume of targets) {
     try {
@@ -79,27 +114,13 @@ function verify(job: StoreBlockJob, meter: HashingMeter): void {
   if (meter.digestHex() !== job.hash) throw new HashMismatchError();
 }
 
-/**
- * Looks for a stored copy on the writable volumes: the first identical one is touched and
- * returned. A copy with other bytes under the same hash is a collision (or a corrupt copy)
- * and refuses the write rather than hiding it.
- */
-async function touchExisting(
-  hash: string,
-  volumes: DirectoryVolume[],
-  tempPath: string,
-): Promise<StoreResult | null> {
-  for (const volume of volumes) {
-    try {
-      if (!(await volume.stat(hash))) continue;
-      if (!(await volume.sameContent(hash, tempPath))) throw new HashCollisionError();
-      const stat = await volume.touch(hash);
-      return { volume, stat, touchedExisting: true };
-    } catch (err) {
-      if (err instanceof NotFoundError) continue; // trashed meanwhile: not a copy any more
-      if (err instanceof KeepError) throw err;
-      continue; // an unreadable volume does not stop the write (the new copy goes elsewhere)
-    }
+/** Touches the identical stored copy; null when it was trashed meanwhile (then ours is committed). */
+async function touchIdentical(hash: string, volume: Volume): Promise<StoreResult | null> {
+  try {
+    const stat = await volume.touch(hash);
+    return { volume, stat, touchedExisting: true, corruptCopy: null };
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
   }
-  return null;
 }

@@ -1,9 +1,8 @@
 import type { Readable } from 'node:stream';
 import { MAX_BLOCK_SIZE, rendezvousOrder } from '@keepstore/protocol';
 import { FullError, KeepError, NotFoundError, WriteFailedError } from '../errors.js';
-import type { DirectoryVolume } from './directory-volume.js';
 import { storeBlock } from './store-block.js';
-import type { BlockStat } from './types.js';
+import type { BlockStat, Volume } from './volume.js';
 
 /** Free space a write target must have beyond the block itself (directory entries, fs slack). */
 export const FREE_SPACE_MARGIN = 1024 * 1024; // 1 MiB
@@ -19,22 +18,27 @@ export interface StoreOptions {
 
 export interface StoreResult {
   /** The volume that now holds the block. */
-  volume: DirectoryVolume;
+  volume: Volume;
   stat: BlockStat;
   /** True when an identical copy was already stored and only touched. */
   touchedExisting: boolean;
+  /**
+   * A stored copy found corrupt (not hashing to its name) during the write; `replaced` when the
+   * new copy took its place (same volume), else it is still there and the new copy is elsewhere.
+   */
+  corruptCopy: { volume: Volume; replaced: boolean } | null;
 }
 
 /** Called when a volume fails during a lookup that goes on with the other volumes. */
-export type VolumeErrorHandler = (volume: DirectoryVolume, err: unknown) => void;
+export type VolumeErrorHandler = (volume: Volume, err: unknown) => void;
 
 /** All volumes of this server, and the decisions that involve more than one of them. */
 export class VolumeSet {
-  readonly #volumes: readonly DirectoryVolume[];
-  readonly #byUuid: ReadonlyMap<string, DirectoryVolume>;
+  readonly #volumes: readonly Volume[];
+  readonly #byUuid: ReadonlyMap<string, Volume>;
   readonly #onError: VolumeErrorHandler;
 
-  constructor(volumes: readonly DirectoryVolume[], options: { onError?: VolumeErrorHandler } = {}) {
+  constructor(volumes: readonly Volume[], options: { onError?: VolumeErrorHandler } = {}) {
     this.#volumes = [...volumes].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
     this.#byUuid = new Map(this.#volumes.map((v) => [v.uuid, v]));
     if (this.#byUuid.size !== this.#volumes.length) throw new Error('duplicate volume uuid');
@@ -42,16 +46,16 @@ export class VolumeSet {
   }
 
   /** Volumes in uuid order (the order of `/mounts` and `/index`). */
-  get list(): readonly DirectoryVolume[] {
+  get list(): readonly Volume[] {
     return this.#volumes;
   }
 
-  get(uuid: string): DirectoryVolume | undefined {
+  get(uuid: string): Volume | undefined {
     return this.#byUuid.get(uuid);
   }
 
   /** Volumes in the order to try for `hash` (rendezvous order, see PROTOCOL.md). */
-  order(hash: string): DirectoryVolume[] {
+  order(hash: string): Volume[] {
     return rendezvousOrder(hash, this.#volumes);
   }
 
@@ -59,7 +63,7 @@ export class VolumeSet {
    * The first volume in rendezvous order that holds the block. A volume that fails (EACCES,
    * EIO, a vanished disk) is reported to onError and skipped, so the others keep serving.
    */
-  async locate(hash: string): Promise<{ volume: DirectoryVolume; stat: BlockStat } | null> {
+  async locate(hash: string): Promise<{ volume: Volume; stat: BlockStat } | null> {
     for (const volume of this.order(hash)) {
       try {
         const stat = await volume.stat(hash);
@@ -77,9 +81,9 @@ export class VolumeSet {
    * volume `only` when given. A volume whose free space cannot be read is kept (last resort
    * order unchanged): trying it gives a precise write error instead of a misleading "full".
    */
-  async writeTargets(hash: string, size: number, only?: string): Promise<DirectoryVolume[]> {
+  async writeTargets(hash: string, size: number, only?: string): Promise<Volume[]> {
     const candidates = (only === undefined ? this.order(hash) : [this.get(only)]).filter(
-      (v): v is DirectoryVolume => v !== undefined && !v.readOnly,
+      (v): v is Volume => v !== undefined && !v.readOnly,
     );
     const free = await Promise.all(candidates.map((v) => v.availableBytes()));
     return candidates.filter((_, i) => {

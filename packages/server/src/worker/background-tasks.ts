@@ -1,5 +1,6 @@
 import type { WorkerContext } from '../http/worker-context.js';
 import { describeError } from '../log/logger.js';
+import { batches } from '../volume/batches.js';
 
 const TEMP_FILE_MAX_AGE_MS = 60 * 60 * 1000; // a live write touches its temp file far more often
 const FIRST_SWEEP_DELAY_MS = 60_000; // first trash sweep after start (1 min)
@@ -10,7 +11,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Periodic housekeeping for the volumes this worker sweeps (exactly one worker per volume, so
  * two processes never sweep the same volume): delete trash past its deadline every
- * blobTrashCheckInterval, and temp files abandoned by a crashed process.
+ * blobTrashCheckInterval, and what writes abandoned by a crashed process left (temp files).
  */
 export function startBackgroundTasks(ctx: WorkerContext, sweeps: readonly string[]): { stop(): void } {
   const volumes = sweeps.flatMap((uuid) => {
@@ -25,11 +26,10 @@ export function startBackgroundTasks(ctx: WorkerContext, sweeps: readonly string
     sweeping = true;
     for (const volume of volumes) {
       try {
-        const deleted = await volume.emptyTrash(Math.floor(Date.now() / 1000));
-        // Name every deleted block (the audit trail of what is gone for good), a bounded batch per line.
-        for (let i = 0; i < deleted.length; i += SWEEP_LOG_BATCH) {
-          const batch = deleted.slice(i, i + SWEEP_LOG_BATCH).map((d) => d.hash);
-          ctx.log.info('trash sweep deleted expired blocks', { mount: volume.uuid, count: deleted.length, locators: batch });
+        // Name every deleted block (the audit trail of what is gone for good), a bounded batch
+        // per line, as they are deleted: a sweep of millions never holds them all in memory.
+        for await (const batch of batches(volume.emptyTrash(Math.floor(Date.now() / 1000)), SWEEP_LOG_BATCH)) {
+          ctx.log.info('trash sweep deleted expired blocks', { mount: volume.uuid, count: batch.length, locators: batch.map((d) => d.hash) });
         }
       } catch (err) {
         ctx.log.warn('trash sweep failed', { mount: volume.uuid, error: describeError(err) });
@@ -40,7 +40,7 @@ export function startBackgroundTasks(ctx: WorkerContext, sweeps: readonly string
   const sweepTemp = async () => {
     for (const volume of volumes) {
       try {
-        const removed = await volume.removeStaleTempFiles(TEMP_FILE_MAX_AGE_MS);
+        const removed = await volume.removeAbandonedWrites(TEMP_FILE_MAX_AGE_MS);
         if (removed > 0) ctx.log.info('removed stale temp files', { mount: volume.uuid, count: removed });
       } catch (err) {
         ctx.log.warn('temp file sweep failed', { mount: volume.uuid, error: describeError(err) });

@@ -1,12 +1,12 @@
 import type { ResolvedVolume } from '../config/config.js';
-import { DirectoryVolume } from '../volume/directory-volume.js';
+import { volumesOf } from '../volume/create-volume.js';
 
 const REFRESH_MS = 5_000;
 
 /**
  * The primary's cached view of free space per volume, refreshed in the background so that
  * routing a pull entry (which needs "the first writable volume with room") does no I/O.
- * Unknown free space (statfs failed) counts as room, as in Arvados: a broken volume then fails
+ * Unknown free space (statfs failed, or a storage that has no such figure) counts as room, as in Arvados: a broken volume then fails
  * the write visibly instead of looking full.
  */
 export class VolumeSpace {
@@ -37,7 +37,7 @@ export class VolumeSpace {
 
   private async refresh(): Promise<void> {
     await Promise.all(
-      this.volumes.map(async (spec) => this.free.set(spec.uuid, await new DirectoryVolume(spec).availableBytes())),
+      volumesOf(this.volumes).map(async (v) => this.free.set(v.uuid, await v.availableBytes())),
     );
   }
 }

@@ -14,7 +14,6 @@ import {
 } from '../../errors.js';
 import { BlockVerifier } from '../block-verifier.js';
 import { checkReadPermission, responseLocator } from '../permission.js';
-import { READ_HIGH_WATER_MARK } from '../../volume/directory-volume.js';
 import type { WorkerContext } from '../worker-context.js';
 
 export function locatorParam(req: Request): Locator {
@@ -66,14 +65,14 @@ async function readBlock(ctx: WorkerContext, req: Request, res: Response, head: 
   }
 }
 
-/** Blocks up to this size (one read chunk) are served by sendWhole(). */
-const WHOLE_READ_MAX = READ_HIGH_WATER_MARK;
+/** Blocks up to this size are served by sendWhole() (a directory volume reads them in one chunk). */
+const WHOLE_READ_MAX = 1024 * 1024; // 1 MiB
 
 /**
  * A block that fits in one read chunk is read whole, checked, then sent with one write: no
  * transform, sink and pipeline per request (a fifth of the CPU of a small GET), a corrupt copy
  * is a clean 502 before any byte is sent, and a client that stops reading holds only this one
- * buffer. The read stream yields exactly one chunk here (openRead sizes its reads).
+ * buffer.
  */
 async function sendWhole(stream: Readable, size: number, hash: string, res: Response, head: boolean): Promise<void> {
   const chunks: Buffer[] = [];

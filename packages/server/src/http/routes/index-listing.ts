@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { BadRequestError, ClientGoneError, NotFoundError } from '../../errors.js';
-import type { DirectoryVolume } from '../../volume/directory-volume.js';
+import type { Volume } from '../../volume/volume.js';
 import { requireToken } from '../middleware/auth.js';
 import type { WorkerContext } from '../worker-context.js';
 
@@ -18,7 +18,7 @@ function prefixOf(req: Request): string {
  * Stream `HASH+SIZE MTIME_NS` lines, then the empty line that tells the client the listing is
  * complete. A failure mid-way destroys the response without that line (the error handler does).
  */
-async function streamIndex(res: Response, volumes: readonly DirectoryVolume[], prefix: string): Promise<void> {
+async function streamIndex(res: Response, volumes: readonly Volume[], prefix: string): Promise<void> {
   res.type('text/plain').status(200);
   for (const volume of volumes) {
     for await (const entry of volume.index(prefix)) {

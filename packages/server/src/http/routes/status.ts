@@ -18,7 +18,7 @@ export function statusRoutes(ctx: WorkerContext): Router {
           read_only: v.readOnly,
           replication: v.replication,
           storage_classes: v.storageClasses,
-          bytes_free: await v.freeBytes(),
+          bytes_free: (await v.availableBytes()) ?? 0, // 0: unknown (documented)
         })),
       ),
     ]);

@@ -1,10 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../../errors.js';
 import { blockDirEntries, entryNames } from './block-dirs.js';
 import { isMissing } from './fs-errors.js';
 import { blockDir, blockPath, parseTrashName, trashName } from './layout.js';
-import type { BlockStat, TrashEntry } from './types.js';
+import type { BlockStat, TrashEntry, TrashGuard } from '../volume.js';
 
 /**
  * Trash primitives of a directory volume (Arvados layout: `HASH.trash.DEADLINE` next to the
@@ -32,9 +32,6 @@ export async function trashBlock(
     throw err;
   }
 }
-
-/** The trash policy applied to a stored copy: null to trash it, else the reason to keep it. */
-export type TrashGuard = (stat: BlockStat) => string | null;
 
 async function statCopy(p: string): Promise<BlockStat> {
   const st = await fs.stat(p, { bigint: true });
@@ -113,18 +110,17 @@ export async function untrashBlock(root: string, hash: string): Promise<void> {
   throw new NotFoundError();
 }
 
-/** Deletes every trash copy whose deadline is <= `nowSeconds`; returns what it deleted. */
-export async function emptyTrash(root: string, nowSeconds: number): Promise<TrashEntry[]> {
-  const deleted: TrashEntry[] = [];
+/** Deletes every trash copy whose deadline is <= `nowSeconds`, yielding each as it goes. */
+export async function* emptyTrash(root: string, nowSeconds: number): AsyncGenerator<TrashEntry> {
   for await (const [dirPath, name] of blockDirEntries(root, '')) {
     const t = parseTrashName(name);
     if (!t || t.deadline > nowSeconds) continue;
     try {
       await fs.unlink(path.join(dirPath, name));
-      deleted.push(t);
     } catch (err) {
-      if (!isMissing(err)) throw err; // another worker's sweep got there first
+      if (isMissing(err)) continue; // another worker's sweep got there first
+      throw err;
     }
+    yield t;
   }
-  return deleted;
 }

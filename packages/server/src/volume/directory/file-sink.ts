@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { FileHandle } from 'node:fs/promises';
-import type { WriteErrorMapper } from './types.js';
+import type { WriteErrorMapper } from './fs-errors.js';
 
 /** Writable buffer of a sink: with the meter's buffers this bounds memory per transfer. */
 export const SINK_HIGH_WATER_MARK = 256 * 1024; // 256 KiB

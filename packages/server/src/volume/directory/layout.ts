@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { InvalidLocatorError } from '../errors.js';
+import { InvalidLocatorError } from '../../errors.js';
 
 /**
  * On-disk layout of a directory volume (same as Arvados' UnixVolume, so an existing Keep

@@ -1,4 +1,7 @@
-import { FullError, KeepError, WriteFailedError } from '../errors.js';
+import { FullError, KeepError, WriteFailedError } from '../../errors.js';
+
+/** Maps a filesystem error raised while writing to the KeepError to report. */
+export type WriteErrorMapper = (err: unknown) => KeepError;
 
 /** The errno code (`ENOENT`, `ENOSPC`, ...) of a Node system error, else undefined. */
 export function errnoCode(err: unknown): string | undefined {

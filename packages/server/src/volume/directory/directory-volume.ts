@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { KeepError, NotFoundError, WriteFailedError } from '../errors.js';
-import { batches, blockDirEntries } from './block-dirs.js';
-import { emptyTrash, trashBlock, trashBlockIf, untrashBlock, type TrashGuard } from './directory-trash.js';
+import { KeepError, NotFoundError, WriteFailedError } from '../../errors.js';
+import { batches } from '../batches.js';
+import { verifyByReading } from '../verify-by-reading.js';
+import type { BlockReader, BlockStat, IndexEntry, PendingWrite, StoredCopyState, TrashEntry, TrashGuard, Volume } from '../volume.js';
+import { blockDirEntries } from './block-dirs.js';
+import type { DirectoryVolumeSpec } from './config.js';
+import { emptyTrash, trashBlock, trashBlockIf, untrashBlock } from './directory-trash.js';
 import { errnoCode, isMissing, mapWriteError } from './fs-errors.js';
 import { assertHash, assertPrefix, blockDir, blockPath, BLOCK_NAME_RE, TEMP_NAME_RE } from './layout.js';
 import { DirectoryPendingWrite } from './pending-write.js';
-import { sameFileContent, withFile } from './same-content.js';
-import type { BlockStat, IndexEntry, PendingWrite, TrashEntry, VolumeSpec } from './types.js';
 
 /**
  * Read buffer of a block stream. A GET holds at most about this much in the read stream plus
@@ -25,17 +26,18 @@ const INDEX_STAT_BATCH = 64;
  * Safe to use from several processes at once: every write goes through a private temp file
  * and an atomic rename, and every reader opens the file before it stats it.
  */
-export class DirectoryVolume {
+export class DirectoryVolume implements Volume {
+  readonly driver = 'directory';
   readonly uuid: string;
   readonly root: string;
   readonly readOnly: boolean;
   readonly replication: number;
-  readonly storageClasses: string[];
+  readonly storageClasses: readonly string[];
   readonly priority: number;
   /** Identifies the storage behind the volume in `/mounts` (`directory:/abs/root`). */
   readonly deviceId: string;
 
-  constructor(spec: VolumeSpec) {
+  constructor(spec: DirectoryVolumeSpec) {
     this.uuid = spec.uuid;
     this.root = path.resolve(spec.root);
     this.readOnly = spec.readOnly;
@@ -61,7 +63,7 @@ export class DirectoryVolume {
    * Deletes temp files left by crashed writes whose mtime is older than `olderThanMs`
    * (0: all of them; only safe when no write can be in progress). Returns how many it deleted.
    */
-  async removeStaleTempFiles(olderThanMs: number): Promise<number> {
+  async removeAbandonedWrites(olderThanMs: number): Promise<number> {
     if (this.readOnly) return 0;
     const cutoff = Date.now() - olderThanMs;
     let removed = 0;
@@ -96,7 +98,7 @@ export class DirectoryVolume {
    * describe exactly the bytes streamed even if the block is replaced or trashed meanwhile.
    * The caller must consume or destroy the stream (that closes the fd).
    */
-  async openRead(hash: string): Promise<{ stream: Readable; size: number; mtimeNs: bigint }> {
+  async openRead(hash: string): Promise<BlockReader> {
     assertHash(hash);
     let fh;
     try {
@@ -120,7 +122,7 @@ export class DirectoryVolume {
   }
 
   /** Starts writing a block into a new temp file next to its final name. */
-  async beginWrite(hash: string): Promise<PendingWrite> {
+  async beginWrite(hash: string): Promise<DirectoryPendingWrite> {
     assertHash(hash);
     this.#assertWritable();
     const mapError = (err: unknown): KeepError => mapWriteError(this.uuid, hash, err);
@@ -138,20 +140,8 @@ export class DirectoryVolume {
     }
   }
 
-  /**
-   * True if the stored block and the file at `otherPath` hold the same bytes (streamed,
-   * bounded memory). NotFoundError if the block is not on this volume.
-   */
-  async sameContent(hash: string, otherPath: string): Promise<boolean> {
-    assertHash(hash);
-    try {
-      return await withFile(blockPath(this.root, hash), (stored) =>
-        withFile(otherPath, (other) => sameFileContent(stored, other)),
-      );
-    } catch (err) {
-      if (isMissing(err)) throw new NotFoundError();
-      throw err;
-    }
+  async verifyStored(hash: string): Promise<StoredCopyState> {
+    return verifyByReading(this, hash);
   }
 
   /** Sets the block's mtime to now, so it is not garbage-collected, and returns its stat. */
@@ -170,12 +160,7 @@ export class DirectoryVolume {
     return st;
   }
 
-  /** Bytes available to us on the volume's filesystem; 0 if that cannot be determined. */
-  async freeBytes(): Promise<number> {
-    return (await this.availableBytes()) ?? 0;
-  }
-
-  /** Like freeBytes(), but null when statfs fails (e.g. the root has vanished). */
+  /** Bytes available to us on the volume's filesystem; null when statfs fails (e.g. the root has vanished). */
   async availableBytes(): Promise<number | null> {
     try {
       const s = await fs.statfs(this.root);
@@ -190,7 +175,7 @@ export class DirectoryVolume {
    * directories (never lists the whole volume in memory) and reads only the `HASH[0:3]`
    * directories that can match. Temp and trash files are skipped.
    */
-  async *index(prefix = ''): AsyncGenerator<IndexEntry> {
+  async *index(prefix: string): AsyncGenerator<IndexEntry> {
     assertPrefix(prefix);
     const names = this.#matchingNames(prefix);
     for await (const batch of batches(names, INDEX_STAT_BATCH)) {
@@ -228,10 +213,10 @@ export class DirectoryVolume {
     await untrashBlock(this.root, hash).catch(this.#mapper(hash));
   }
 
-  /** Deletes trash whose deadline is <= `nowSeconds`; returns what it deleted. */
-  async emptyTrash(nowSeconds: number): Promise<TrashEntry[]> {
-    if (this.readOnly) return [];
-    return emptyTrash(this.root, nowSeconds);
+  /** Deletes trash whose deadline is <= `nowSeconds`, yielding each copy deleted. */
+  async *emptyTrash(nowSeconds: number): AsyncGenerator<TrashEntry> {
+    if (this.readOnly) return;
+    yield* emptyTrash(this.root, nowSeconds);
   }
 
   /** Unlinks the block; NotFoundError if absent. */

@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import { FileSink } from './file-sink.js';
-import { isMissing } from './fs-errors.js';
-import type { BlockStat, PendingWrite, WriteErrorMapper } from './types.js';
+import { isMissing, type WriteErrorMapper } from './fs-errors.js';
+import type { BlockStat, PendingWrite } from '../volume.js';
 
 type State = 'open' | 'committing' | 'committed' | 'discarded';
 

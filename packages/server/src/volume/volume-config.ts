@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { directoryVolumeConfig, resolveDirectoryConfig } from './directory/config.js';
+
+/**
+ * The `volumes[]` entry: one schema per driver, chosen by `driver` (a discriminated union, so
+ * an error names the fields of the driver given). A driver adds its schema here and its
+ * constructor in create-volume.ts. `driver` defaults to "directory".
+ */
+export const volumeConfigSchema = z.preprocess(
+  (v) => (typeof v === 'object' && v !== null && !('driver' in v) ? { ...v, driver: 'directory' } : v),
+  z.discriminatedUnion('driver', [directoryVolumeConfig]),
+);
+
+export type VolumeConfig = z.output<typeof volumeConfigSchema>;
+export type VolumeDriverName = VolumeConfig['driver'];
+
+type Resolvers = { [D in VolumeDriverName]: (v: Extract<VolumeConfig, { driver: D }>, baseDir: string) => Extract<VolumeConfig, { driver: D }> };
+
+/** Per driver: make a parsed entry independent of the config file's location (relative paths). */
+const resolvers: Resolvers = {
+  directory: resolveDirectoryConfig,
+};
+
+export function resolveVolumeConfig(v: VolumeConfig, baseDir: string): VolumeConfig {
+  return (resolvers[v.driver] as (v: VolumeConfig, baseDir: string) => VolumeConfig)(v, baseDir);
+}
