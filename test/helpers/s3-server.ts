@@ -1,7 +1,7 @@
 /**
  * Real S3 API servers for tests, each started by the test on 127.0.0.1 on a free port:
- * - s3rver (npm devDependency, in this process; always available), which can go away and come
- *   back on the same port with its data (an outage);
+ * - s3rver (npm devDependency, in a child process; always available), which can go away and
+ *   come back on the same port with its data (an outage);
  * - moto_server (Python), when installed; otherwise the caller skips with `MOTO_MISSING`.
  * Setting KEEPSTORE_TEST_S3_ENDPOINT runs the same tests against any other S3 endpoint
  * (MinIO, Ceph RGW, AWS) instead; see the README ("S3 volumes: testing against a real store").
@@ -10,7 +10,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -20,8 +19,9 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
 import { freePort, waitFor } from './keepstore-process.ts';
+
+const S3RVER_MAIN = path.join(import.meta.dirname, 's3rver-main.mjs');
 
 /** Where a test's S3 volume points (the fields of an `s3` volume config). */
 export interface S3Target {
@@ -75,25 +75,36 @@ export function externalS3(): S3TestServer | null {
   };
 }
 
-/** s3rver in this process, storing under a temp directory. */
+/** Starts a server process and resolves once it printed "ready"; rejects if it exits first. */
+async function spawnReady(cmd: string, args: string[], what: string): Promise<ChildProcess> {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`${what} exited with ${code}: ${output}`)));
+  });
+  return proc;
+}
+
+async function stopProcess(proc: ChildProcess | null): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  const gone = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGKILL');
+  await gone;
+}
+
+/** s3rver in a child process, storing under a temp directory that survives goAway(). */
 export async function startS3rver(): Promise<S3TestServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'keepstore-s3rver-'));
   const port = await freePort();
-  let server: S3rver | null = null;
-  const listen = async (): Promise<void> => {
-    server = new S3rver({ address: '127.0.0.1', port, silent: true, directory: dir });
-    await server.run();
+  let proc: ChildProcess | null = null;
+  const launch = async (): Promise<void> => {
+    proc = await spawnReady(process.execPath, ['--openssl-legacy-provider', S3RVER_MAIN, String(port), dir], 's3rver');
   };
-  const close = async (): Promise<void> => {
-    const s = server;
-    server = null;
-    if (!s) return;
-    const http = (s as unknown as { httpServer: Server }).httpServer;
-    const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-    http.closeAllConnections();
-    await closed;
-  };
-  await listen();
+  await launch();
   return {
     kind: 's3rver',
     endpoint: `http://127.0.0.1:${port}`,
@@ -101,10 +112,10 @@ export async function startS3rver(): Promise<S3TestServer> {
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
     usePathStyle: true,
-    goAway: close,
-    comeBack: listen,
+    goAway: () => stopProcess(proc),
+    comeBack: launch,
     stop: async () => {
-      await close();
+      await stopProcess(proc);
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -119,11 +130,9 @@ export async function startMoto(): Promise<S3TestServer | null> {
   if (!motoInstalled()) return null;
   const port = await freePort();
   const proc: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  let exited = false;
-  proc.once('exit', () => (exited = true));
   const endpoint = `http://127.0.0.1:${port}`;
   await waitFor(async () => {
-    if (exited) throw new Error('moto_server exited');
+    if (proc.exitCode !== null) throw new Error('moto_server exited');
     return (await fetch(`${endpoint}/moto-api/`)).status < 500;
   }, 30_000, 'moto_server to answer');
   return {
@@ -133,12 +142,7 @@ export async function startMoto(): Promise<S3TestServer | null> {
     accessKeyId: 'testing',
     secretAccessKey: 'testing',
     usePathStyle: true,
-    stop: async () => {
-      if (exited) return;
-      const gone = new Promise((resolve) => proc.once('exit', resolve));
-      proc.kill('SIGTERM');
-      await gone;
-    },
+    stop: () => stopProcess(proc),
   };
 }
 

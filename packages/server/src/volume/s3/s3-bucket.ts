@@ -3,12 +3,13 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { isMissingObject, mapS3Error } from './s3-errors.js';
+import { NotFoundError, VolumeUnavailableError } from '../../errors.js';
+import { mapS3Error } from './s3-errors.js';
 import { listObjects, type ListedObject } from './s3-listing.js';
 
 /** Size and LastModified of one object. */
@@ -25,6 +26,8 @@ const MAX_CLOCK_SKEW_MS = 600_000; // 10 min, as Arvados
  * a missing object is null (head) or NotFoundError, anything else VolumeUnavailableError (503).
  */
 export class S3Bucket {
+  #reachable = true;
+
   constructor(
     readonly client: S3Client,
     readonly name: string,
@@ -32,38 +35,37 @@ export class S3Bucket {
     readonly pageSize: number,
   ) {}
 
-  /** Fails unless the bucket exists and our credentials may use it (start-up check). */
+  /**
+   * Fails unless the bucket exists and our credentials may list it (start-up check). A listing
+   * rather than HeadBucket: /index needs that permission, and some servers (s3rver) answer HEAD
+   * without checking the signature.
+   */
   async check(): Promise<void> {
-    await this.client.send(new HeadBucketCommand({ Bucket: this.name }));
+    await this.client.send(new ListObjectsV2Command({ Bucket: this.name, MaxKeys: 1 }));
+    this.#reachable = true;
   }
 
   async head(key: string): Promise<ObjectStat | null> {
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: key }));
+      const r = await this.#run('HEAD', () => this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: key })));
       return { size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0) };
     } catch (err) {
-      if (isMissingObject(err)) return null;
-      throw this.#map('HEAD', err);
+      if (err instanceof NotFoundError) return null;
+      throw err;
     }
   }
 
   /** Streams an object; the caller must consume or destroy the stream. */
-  async get(key: string, signal?: AbortSignal): Promise<{ stream: Readable; size: number; lastModified: Date }> {
-    try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.name, Key: key }), { abortSignal: signal });
-      return { stream: r.Body as Readable, size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0) };
-    } catch (err) {
-      throw this.#map('GET', err);
-    }
+  async get(key: string): Promise<{ stream: Readable; size: number; lastModified: Date }> {
+    const r = await this.#run('GET', () => this.client.send(new GetObjectCommand({ Bucket: this.name, Key: key })));
+    return { stream: r.Body as Readable, size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0) };
   }
 
   /** Writes an empty object (a recent/ marker): its LastModified becomes now. */
   async putEmpty(key: string): Promise<void> {
-    try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.name, Key: key, Body: Buffer.alloc(0), ContentLength: 0 }));
-    } catch (err) {
-      throw this.#map('PUT', err);
-    }
+    await this.#run('PUT', () =>
+      this.client.send(new PutObjectCommand({ Bucket: this.name, Key: key, Body: Buffer.alloc(0), ContentLength: 0 })),
+    );
   }
 
   /**
@@ -71,9 +73,8 @@ export class S3Bucket {
    * 200 answer, so the copy counts only if it returned a fresh LastModified.
    */
   async copy(dst: string, src: string): Promise<void> {
-    let r;
-    try {
-      r = await this.client.send(
+    const r = await this.#run('COPY', () =>
+      this.client.send(
         new CopyObjectCommand({
           Bucket: this.name,
           Key: dst,
@@ -81,34 +82,51 @@ export class S3Bucket {
           ContentType: 'application/octet-stream',
           MetadataDirective: 'REPLACE',
         }),
-      );
-    } catch (err) {
-      throw this.#map('COPY', err);
-    }
+      ),
+    );
     const t = r.CopyObjectResult?.LastModified;
     if (t === undefined || Math.abs(Date.now() - t.getTime()) > MAX_CLOCK_SKEW_MS) {
-      throw this.#map('COPY', new Error(`copy ${src} -> ${dst} returned LastModified ${t?.toISOString() ?? 'none'}`));
+      throw this.mapError('COPY', new Error(`copy ${src} -> ${dst} returned LastModified ${t?.toISOString() ?? 'none'}`));
     }
   }
 
   /** Deletes an object; deleting a missing object succeeds (S3 semantics). */
   async delete(key: string): Promise<void> {
-    try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.name, Key: key }));
-    } catch (err) {
-      throw this.#map('DELETE', err);
-    }
+    await this.#run('DELETE', () => this.client.send(new DeleteObjectCommand({ Bucket: this.name, Key: key })));
   }
 
   async *list(prefix: string, stopAt?: string): AsyncGenerator<ListedObject> {
     try {
       yield* listObjects(this.client, this.name, prefix, this.pageSize, stopAt);
     } catch (err) {
-      throw this.#map('LIST', err);
+      throw this.mapError('LIST', err);
     }
   }
 
-  #map(op: string, err: unknown): Error {
-    return mapS3Error(this.volumeUuid, op, err);
+  /**
+   * True unless the last request failed for another reason than a missing object: a write
+   * then checks S3 before it accepts a byte (see S3Volume.beginWrite).
+   */
+  get reachable(): boolean {
+    return this.#reachable;
+  }
+
+  /** Runs one request: maps its failure, and keeps `reachable` up to date. */
+  async #run<T>(op: string, request: () => Promise<T>): Promise<T> {
+    try {
+      const result = await request();
+      this.#reachable = true;
+      return result;
+    } catch (err) {
+      throw this.mapError(op, err);
+    }
+  }
+
+  /** Maps a failure of a request on this bucket (also the uploads', which bypass this class). */
+  mapError(op: string, err: unknown): Error {
+    const mapped = mapS3Error(this.volumeUuid, op, err);
+    if (mapped instanceof NotFoundError) this.#reachable = true;
+    else if (mapped instanceof VolumeUnavailableError) this.#reachable = false;
+    return mapped;
   }
 }
