@@ -16,6 +16,8 @@ import { listObjects, type ListedObject } from './s3-listing.js';
 export interface ObjectStat {
   size: number;
   lastModified: Date;
+  /** User metadata (x-amz-meta-*), names lowercase. */
+  metadata: Record<string, string>;
 }
 
 /** A copy reporting a LastModified further than this from our clock did not really happen. */
@@ -48,7 +50,7 @@ export class S3Bucket {
   async head(key: string): Promise<ObjectStat | null> {
     try {
       const r = await this.#run('HEAD', () => this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: key })));
-      return { size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0) };
+      return { size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0), metadata: r.Metadata ?? {} };
     } catch (err) {
       if (err instanceof NotFoundError) return null;
       throw err;
@@ -70,9 +72,10 @@ export class S3Bucket {
 
   /**
    * Server-side copy; NotFoundError if `src` is missing. S3 can report a failed copy inside a
-   * 200 answer, so the copy counts only if it returned a fresh LastModified.
+   * 200 answer, so the copy counts only if it returned a fresh LastModified. The copy gets
+   * `metadata` (none by default).
    */
-  async copy(dst: string, src: string): Promise<void> {
+  async copy(dst: string, src: string, metadata: Record<string, string> = {}): Promise<void> {
     const r = await this.#run('COPY', () =>
       this.client.send(
         new CopyObjectCommand({
@@ -81,6 +84,7 @@ export class S3Bucket {
           CopySource: `${this.name}/${src}`,
           ContentType: 'application/octet-stream',
           MetadataDirective: 'REPLACE',
+          Metadata: metadata,
         }),
       ),
     );

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../errors.js';
 import type { BlockStat, TrashEntry, TrashGuard } from '../volume.js';
-import type { S3Bucket } from './s3-bucket.js';
-import type { S3Keys } from './s3-keys.js';
+import type { ObjectStat, S3Bucket } from './s3-bucket.js';
+import { TRASH_PREFIX, type S3Keys } from './s3-keys.js';
 import { s3TimeNs } from './s3-listing.js';
 
 /** The cluster timings the trash rules depend on (ms). */
@@ -15,6 +15,13 @@ export interface S3TrashPolicy {
   /** With blobTrashLifetime 0, delete blocks outright (no trash copy to undo a mistake). */
   unsafeDelete: boolean;
 }
+
+/**
+ * Metadata of our trash copies: their deadline (unix seconds), so each keeps the lifetime it
+ * was trashed with. A copy without it (trashed by Arvados) expires at its LastModified +
+ * blobTrashLifetime, as Arvados reckons.
+ */
+const DEADLINE_META = 'keep-trash-deadline';
 
 /** The refusal returned when trash is disabled (lifetime 0 without unsafeDelete), as Arvados. */
 export const TRASH_DISABLED = 'trash is disabled: blobTrashLifetime is 0 and unsafeDelete is false';
@@ -52,18 +59,20 @@ export class S3Trash {
     return { size: block.size, mtimeNs: s3TimeNs(marker.lastModified) };
   }
 
-  async trashIf(hash: string, guard: TrashGuard, nowSeconds: number): Promise<string | null> {
+  /** Lifetime 0 (blobTrashLifetime 0) deletes at once, and only with unsafeDelete (as Arvados). */
+  async trashIf(hash: string, guard: TrashGuard, lifetimeSeconds: number, nowSeconds: number): Promise<string | null> {
     const key = this.keys.block(hash);
     const before = guard(await this.statForTrash(hash));
     if (before !== null) return before;
-    if (this.policy.blobTrashLifetime <= 0) {
+    if (lifetimeSeconds <= 0) {
       if (!this.policy.unsafeDelete) return TRASH_DISABLED;
       await this.bucket.delete(key);
       return null;
     }
     const window = await this.raceWindowRefusal(hash, nowSeconds);
     if (window !== null) return window;
-    await this.bucket.copy(this.keys.trash(hash), key);
+    const deadline = String(Math.floor(nowSeconds + lifetimeSeconds));
+    await this.bucket.copy(this.keys.trash(hash), key, { [DEADLINE_META]: deadline });
     await this.bucket.delete(key);
     // A touch between our check and the delete rewrote recent/KEY: judge the copy again with
     // it, and put the block back at once if it is in use after all.
@@ -94,42 +103,55 @@ export class S3Trash {
 
   /** Deletes the trash copies whose lifetime is over, applying the race rules to each. */
   async *emptyTrash(nowSeconds: number): AsyncGenerator<TrashEntry> {
-    const nowMs = nowSeconds * 1000;
-    for await (const obj of this.bucket.list('trash/')) {
-      const hash = this.keys.hashOf(obj.key.slice('trash/'.length));
+    for await (const obj of this.bucket.list(TRASH_PREFIX)) {
+      const hash = this.keys.hashOf(obj.key.slice(TRASH_PREFIX.length));
       if (hash === null) continue;
-      const deadline = Math.floor((obj.lastModified.getTime() + this.policy.blobTrashLifetime) / 1000);
-      if (await this.#sweepOne(hash, obj.lastModified.getTime(), nowMs)) yield { hash, deadline };
+      const deadline = await this.#sweepOne(hash, nowSeconds);
+      if (deadline !== null) yield { hash, deadline };
     }
   }
 
-  /** One trash copy in the sweep; true if it was deleted. */
-  async #sweepOne(hash: string, trashedMs: number, nowMs: number): Promise<boolean> {
-    const { blobSigningTTL, blobTrashLifetime, raceWindow } = this.policy;
-    const marker = await this.bucket.head(this.keys.recent(hash));
+  /** One trash copy in the sweep; its deadline if it was deleted, else null. */
+  async #sweepOne(hash: string, nowSeconds: number): Promise<number | null> {
+    const { blobSigningTTL, raceWindow } = this.policy;
+    const nowMs = nowSeconds * 1000;
+    const [trash, marker, block] = await Promise.all([
+      this.bucket.head(this.keys.trash(hash)),
+      this.bucket.head(this.keys.recent(hash)),
+      this.bucket.head(this.keys.block(hash)),
+    ]);
+    if (!trash) return null; // another sweep got there first
     if (!marker) {
       // Trash without a marker (an older layout): restore rather than lose it.
       await this.untrash(hash);
-      return false;
+      return null;
     }
+    const trashedMs = trash.lastModified.getTime();
     const touchedMs = marker.lastModified.getTime();
-    const block = await this.bucket.head(this.keys.block(hash));
     if (trashedMs - touchedMs < blobSigningTTL) {
       if (nowMs - touchedMs >= blobSigningTTL - raceWindow) {
         // The marker is about to stop protecting the block: restore it and renew the marker.
         if (await this.fixRace(hash)) await this.bucket.putEmpty(this.keys.recent(hash));
-        return false;
+        return null;
       }
       if (!block) {
         await this.fixRace(hash);
-        return false;
+        return null;
       }
     }
-    if (nowMs - trashedMs < blobTrashLifetime) return false;
+    const deadline = this.#deadline(trash);
+    if (deadline > nowSeconds) return null;
     await this.bucket.delete(this.keys.trash(hash));
     // The marker goes with the last copy; a block written again since keeps its marker.
     if (!block) await this.bucket.delete(this.keys.recent(hash));
-    return true;
+    return deadline;
+  }
+
+  /** Unix seconds when a trash copy may go. */
+  #deadline(trash: ObjectStat): number {
+    const own = Number(trash.metadata[DEADLINE_META]);
+    if (Number.isSafeInteger(own) && own > 0) return own;
+    return Math.floor((trash.lastModified.getTime() + this.policy.blobTrashLifetime) / 1000);
   }
 
   /** The guard's view of a copy just moved to trash: its size, the marker's time. */
@@ -143,7 +165,7 @@ export class S3Trash {
   async raceWindowRefusal(hash: string, nowSeconds: number): Promise<string | null> {
     const trash = await this.bucket.head(this.keys.trash(hash));
     if (!trash) return null;
-    const safeMs = trash.lastModified.getTime() + this.policy.blobTrashLifetime - (nowSeconds * 1000 + this.policy.raceWindow);
+    const safeMs = this.#deadline(trash) * 1000 - (nowSeconds * 1000 + this.policy.raceWindow);
     return safeMs > 0 ? null : 'block is already in trash and its deletion may be under way (raceWindow)';
   }
 }

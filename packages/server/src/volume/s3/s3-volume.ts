@@ -171,10 +171,10 @@ export class S3Volume implements Volume {
     }
   }
 
-  async trashIf(hash: string, guard: TrashGuard, _lifetimeSeconds: number, nowSeconds: number): Promise<string | null> {
+  async trashIf(hash: string, guard: TrashGuard, lifetimeSeconds: number, nowSeconds: number): Promise<string | null> {
     assertHash(hash);
     this.#assertWritable();
-    return this.#trash.trashIf(hash, guard, nowSeconds);
+    return this.#trash.trashIf(hash, guard, lifetimeSeconds, nowSeconds);
   }
 
   async untrash(hash: string): Promise<void> {
