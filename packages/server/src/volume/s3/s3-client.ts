@@ -23,11 +23,12 @@ const MAX_SOCKETS = 64;
  *   upload, which many servers (and s3rver) reject; our own MD5 check is what decides anyway;
  * - an empty endpoint means AWS (region required), a set one is used as is;
  * - empty keys leave credentials to the SDK's default chain (env, profile, IMDS...);
+ * - the body is signed as UNSIGNED-PAYLOAD (see below);
  * - connectTimeout bounds the TCP/TLS connect; readTimeout bounds the wait for response headers
  *   and any silence on the socket afterwards (a stalled body), so no request waits forever.
  */
 export function createS3Client(o: S3ClientOptions): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     region: o.region,
     ...(o.endpoint !== '' ? { endpoint: o.endpoint } : {}),
     forcePathStyle: o.usePathStyle,
@@ -46,4 +47,16 @@ export function createS3Client(o: S3ClientOptions): S3Client {
       httpsAgent: { keepAlive: true, maxSockets: MAX_SOCKETS },
     },
   });
+  // Sign requests without a SHA-256 of the body (as Arvados does): a block's bytes are already
+  // hashed twice (our MD5, and Content-MD5 per request, which the server checks), and over
+  // plain http the SDK would otherwise hash every byte once more before sending it.
+  client.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'keepUnsignedPayload' },
+  );
+  return client;
 }

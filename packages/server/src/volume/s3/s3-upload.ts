@@ -45,6 +45,7 @@ export class S3Upload {
   readonly #parts: Promise<CompletedPart>[] = [];
   readonly #inFlight = new Set<Promise<unknown>>();
   #done = false;
+  #size = 0;
   #failure: unknown = undefined;
 
   constructor(
@@ -106,8 +107,14 @@ export class S3Upload {
     await this.#abort();
   }
 
+  /** Bytes written so far. */
+  get size(): number {
+    return this.#size;
+  }
+
   async #write(chunk: Buffer): Promise<void> {
     this.#md5.update(chunk);
+    this.#size += chunk.length;
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     if (this.#buffered >= S3_PART_SIZE) await this.#sendPart();

@@ -119,9 +119,10 @@ export class S3Volume implements Volume {
         } catch (err) {
           throw this.#writeError(hash, err);
         }
-        const stat = await this.stat(hash);
-        if (!stat) throw new WriteFailedError(`volume ${this.uuid}: block ${hash} not visible after write`);
-        return stat;
+        // The size is what was just written; the mtime is the new marker's (one HEAD).
+        const marker = await this.#bucket.head(this.#keys.recent(hash));
+        if (!marker) throw new WriteFailedError(`volume ${this.uuid}: block ${hash} not visible after write`);
+        return { size: upload.size, mtimeNs: s3TimeNs(marker.lastModified) };
       },
       discard: () => upload.discard(),
     };
