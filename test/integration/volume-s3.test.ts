@@ -12,6 +12,7 @@ import { HashMismatchError, NotFoundError, VolumeUnavailableError, WriteFailedEr
 import type { S3Volume } from '../../packages/server/src/volume/s3/s3-volume.ts';
 import type { Volume } from '../../packages/server/src/volume/volume.ts';
 import { listKeys, MOTO_MISSING, s3Bucket, s3ServerKinds, type S3TestServer } from '../helpers/s3-server.ts';
+import { freePort } from '../helpers/keepstore-process.ts';
 import { makeS3Volume, putObject } from '../helpers/s3-volume-fixtures.ts';
 import { randomBlock } from '../helpers/volume-fixtures.ts';
 
@@ -290,6 +291,13 @@ for (const { kind, start } of s3ServerKinds()) {
       const again = randomBlock(6);
       await put(f.volume, again.hash, again.data);
       assert.ok(await f.volume.stat(again.hash), 'writes work again');
+    });
+
+    test('init does not fail for an S3 that cannot be reached (503 per request instead)', async (t) => {
+      if (!server) return t.skip(MOTO_MISSING);
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const v = await makeS3Volume({ ...server, endpoint: closed }, 'keep', { connectTimeout: 1_000 });
+      await assert.rejects(v.stat(randomBlock(1).hash), VolumeUnavailableError);
     });
 
     test('availableBytes is unknown (null) and deviceId is s3://ENDPOINT/BUCKET', async (t) => {

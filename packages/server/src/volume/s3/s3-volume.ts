@@ -64,11 +64,18 @@ export class S3Volume implements Volume {
     this.#trash = new S3Trash(this.#bucket, this.#keys, spec);
   }
 
-  /** Proves the bucket exists and our credentials may use it; the message names the volume. */
+  /**
+   * Proves the bucket exists and our credentials may use it: a refusal by S3 (a 4xx: no such
+   * bucket, unknown key, bad signature, access denied) throws, naming the volume. An S3 that
+   * cannot be reached at all does not: a worker respawned during an outage must start and
+   * answer 503 for this volume while the others serve.
+   */
   async init(): Promise<void> {
     try {
       await this.#bucket.check();
     } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === undefined || status >= 500) return;
       throw new Error(`volume ${this.uuid}: bucket ${this.#bucket.name} at ${this.deviceId} is not usable: ${describeS3Error(err)}`);
     }
   }
