@@ -17,9 +17,11 @@ import { checkSignature, parseLocator, tryParseLocator } from '../../packages/pr
  * - `stall`: Content-Length, half the bytes, then nothing (the connection stays open);
  * - `hang`: never answers at all (no headers);
  * - `404`, `500`: that status;
- * - `slow`: the whole block in `slowChunks` pieces, `slowDelayMs` apart.
+ * - `slow`: the whole block in `slowChunks` pieces, `slowDelayMs` apart;
+ * - `endless`: chunked, the block and then filler bytes forever, as fast as the reader takes
+ *   them, until it goes away (`bytesSent` tells how much it managed to send).
  */
-export type Behaviour = 'ok' | 'wrong-bytes' | 'short' | 'short-clean' | 'stall' | 'hang' | '404' | '500' | 'slow';
+export type Behaviour = 'ok' | 'wrong-bytes' | 'short' | 'short-clean' | 'stall' | 'hang' | '404' | '500' | 'slow' | 'endless';
 
 export interface FakePeerOptions {
   /** When set, every GET must carry a valid signature for this key (as a real peer checks). */
@@ -40,6 +42,8 @@ export interface FakePeer {
   behave(hash: string, how: Behaviour): void;
   /** GET requests seen for `hash` (any status). */
   requests(hash: string): number;
+  /** Body bytes handed to the socket for `hash` (all requests). */
+  bytesSent(hash: string): number;
   /** Requests refused for a bad or missing signature. */
   readonly badSignatures: number;
   /** Authorization headers seen (to check what the puller sends). */
@@ -51,9 +55,23 @@ export interface FakePeer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves when `res` can take more, or has closed. */
+function drainedOrClosed(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
 export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePeer> {
   const blocks = new Map<string, { data: Buffer; how: Behaviour }>();
   const counts = new Map<string, number>();
+  const sent = new Map<string, number>();
   const stalled = new Set<Socket>();
   const sockets = new Set<Socket>();
   const authHeaders: string[] = [];
@@ -79,10 +97,10 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
     const block = blocks.get(parseLocator(locator).hash);
     if (!block && opts.unknown === 'hang') return void stalled.add(req.socket);
     if (!block) return void res.writeHead(404).end('Not Found\n');
-    void answer(req, res, block.data, block.how);
+    void answer(req, res, block.data, block.how, hash);
   });
 
-  async function answer(req: http.IncomingMessage, res: http.ServerResponse, data: Buffer, how: Behaviour): Promise<void> {
+  async function answer(req: http.IncomingMessage, res: http.ServerResponse, data: Buffer, how: Behaviour, hash: string): Promise<void> {
     const half = data.subarray(0, Math.floor(data.length / 2));
     switch (how) {
       case 'ok':
@@ -122,6 +140,15 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
         }
         return void res.end();
       }
+      case 'endless': {
+        res.writeHead(200, { 'Transfer-Encoding': 'chunked' });
+        const filler = Buffer.alloc(64 * 1024, 0x61);
+        for (let chunk = data; !res.destroyed; chunk = filler) {
+          sent.set(hash, (sent.get(hash) ?? 0) + chunk.length);
+          if (!res.write(chunk)) await drainedOrClosed(res);
+        }
+        return;
+      }
     }
   }
 
@@ -144,6 +171,7 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
       b.how = how;
     },
     requests: (hash) => counts.get(hash) ?? 0,
+    bytesSent: (hash) => sent.get(hash) ?? 0,
     get badSignatures() {
       return badSignatures;
     },

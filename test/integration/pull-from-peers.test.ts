@@ -78,7 +78,7 @@ test('servers are tried in order: a later server is not asked when an earlier on
 });
 
 /** The reason each misbehaviour is reported with, for the entry whose only server misbehaves. */
-const EXPECTED_ERROR: Record<Exclude<Behaviour, 'ok' | 'slow'>, RegExp> = {
+const EXPECTED_ERROR: Record<Exclude<Behaviour, 'ok' | 'slow' | 'endless'>, RegExp> = {
   'wrong-bytes': /MD5 does not match/,
   short: /transfer failed|size mismatch/,
   'short-clean': /size mismatch/,

@@ -125,6 +125,25 @@ test('hash mismatch, size mismatch, too large: rejected and nothing left behind'
   assert.deepEqual(await allFiles(vols), []);
 });
 
+test('a known size bounds the body: an endless source stops one chunk past it with "size mismatch" (not 64 MiB later)', async () => {
+  const vols = await volumes(1);
+  const set = new VolumeSet(vols);
+  const { data, hash } = randomBlock(30);
+  let pulled = 0;
+  const endless = new Readable({
+    read() {
+      pulled += 64 * 1024;
+      this.push(pulled === 64 * 1024 ? Buffer.concat([data, Buffer.alloc(64 * 1024 - 30)]) : Buffer.alloc(64 * 1024));
+    },
+  });
+  await assert.rejects(
+    set.store(hash, endless, { expectedSize: data.length }),
+    (err: unknown) => err instanceof BadRequestError && err.message === 'size mismatch: expected 30, got more',
+  );
+  assert.ok(pulled <= 1024 * 1024, `read ${pulled} bytes of the source`);
+  assert.deepEqual(await allFiles(vols), []);
+});
+
 test('a source that fails mid-stream: its own error, no block, no temp file', async () => {
   const vols = await volumes(1);
   const set = new VolumeSet(vols);

@@ -123,11 +123,15 @@ export class MeteredVolume implements Volume {
     return this.#run('touch', () => this.inner.touch(hash));
   }
 
-  /** null is "unknown"; for a volume that can report room (statfs) it means that failed: count it. */
+  /** A failure to read the figure counts as STATFS_FAILED (null, "no such figure", is no error). */
   async availableBytes(): Promise<number | null> {
-    const free = await this.#run('statfs', () => this.inner.availableBytes());
-    if (free === null) this.counts.fail({ code: 'STATFS_FAILED' });
-    return free;
+    this.counts.count('statfs');
+    try {
+      return await this.inner.availableBytes();
+    } catch (err) {
+      this.counts.fail({ code: 'STATFS_FAILED' });
+      throw err;
+    }
   }
 
   index(prefix: string): AsyncIterable<IndexEntry> {

@@ -2,6 +2,7 @@ import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry } f
 import type { QueueStats, WorkerStatus } from '../cluster/cluster-status.js';
 import type { WorkerPool } from '../cluster/worker-pool.js';
 import { volumesOf } from '../volume/create-volume.js';
+import { freeBytesOrNull } from '../volume/free-space.js';
 import type { Volume } from '../volume/volume.js';
 import { WorkerMetricsCollector } from './worker-collector.js';
 
@@ -48,7 +49,7 @@ export class PrimaryMetrics {
       registers: [this.registry],
       async collect() {
         const list = volumes();
-        const free = await Promise.all(list.map((v) => v.availableBytes()));
+        const free = await Promise.all(list.map(freeBytesOrNull));
         this.reset();
         list.forEach((v, i) => this.set({ mount: v.uuid }, free[i] ?? 0));
       },

@@ -28,6 +28,7 @@ export class WorkerMetrics {
   #bytesOut = 0;
   readonly #duration: Histogram<'method' | 'code'>;
   #volumes: readonly MeteredVolume[] = [];
+  readonly #corruptCopies = new Map<string, number>();
   #limiter: (() => LimiterStats) | null = null;
 
   constructor() {
@@ -59,6 +60,11 @@ export class WorkerMetrics {
   /** The volumes whose operations are reported (the worker's VolumeSet). */
   trackVolumes(volumes: readonly MeteredVolume[]): void {
     this.#volumes = volumes;
+  }
+
+  /** A stored copy on `mount` was found corrupt (see worker/corrupt-copy.ts). */
+  countCorruptCopy(mount: string): void {
+    this.#corruptCopies.set(mount, (this.#corruptCopies.get(mount) ?? 0) + 1);
   }
 
   /** Where the admission-control gauges read from. */
@@ -116,6 +122,17 @@ export class WorkerMetrics {
     };
     perVolume('keepstore_volume_operations_total', 'Operations on each volume (stat, open, create, write, touch, trash, ...).', 'operation', (v) => v.counts.operations);
     perVolume('keepstore_volume_errors_total', 'Failed volume operations, by errno or keepstore error code.', 'error', (v) => v.counts.errors);
+    const corrupt = this.#corruptCopies;
+    new Counter({
+      name: 'keepstore_volume_corrupt_blocks_total',
+      help: 'Stored copies found corrupt (not hashing to their name) by a GET, a PUT or a pull.',
+      labelNames: ['mount'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [mount, n] of corrupt) this.inc({ mount }, n);
+      },
+    });
   }
 
   #limiterGauges(): void {

@@ -1,6 +1,7 @@
 import type { WorkerContext } from '../http/worker-context.js';
 import { describeError } from '../log/logger.js';
 import type { Volume } from '../volume/volume.js';
+import { reportCorruptCopy } from '../worker/corrupt-copy.js';
 import type { JobOutcome, JobSpec } from '../worklist/list-wire.js';
 import type { JobExecutor } from '../worker/job-runner.js';
 import { pullFrom, type AttemptResult, type AttemptSpec } from './pull-attempt.js';
@@ -72,15 +73,21 @@ export class PullExecutor implements JobExecutor<'pull'> {
   }
 
   /**
-   * A cheap "already stored intact" check (stat, size matches): touch the copy so it is not
-   * collected, and report it. Only the target volume when pinned; any writable volume otherwise.
+   * "Already stored" means stored intact: a stored copy is read back through MD5
+   * (verifyStored: one local read, far cheaper than fetching it again, and the balancer only
+   * sends pulls for blocks it believes missing here, so this is the rare case). An intact copy
+   * is touched so it is not collected; a corrupt one is reported and the pull goes ahead,
+   * replacing it. Only the target volume when pinned; any writable volume otherwise.
    */
   private async touchIfStored(hash: string, size: number, target: Volume, pinned: boolean): Promise<Volume | null> {
     const others = pinned ? [] : this.ctx.volumes.order(hash).filter((v) => v !== target && !v.readOnly);
     for (const volume of [target, ...others]) {
       try {
         const stat = await volume.stat(hash);
-        if (stat?.size !== size) continue;
+        if (!stat) continue;
+        const state = await volume.verifyStored(hash);
+        if (state === 'corrupt') reportCorruptCopy(this.ctx, volume.uuid, hash, 'pull', 'pulling a good copy');
+        if (state !== 'intact' || stat.size !== size) continue;
         await volume.touch(hash);
         return volume;
       } catch (err) {

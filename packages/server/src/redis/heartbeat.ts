@@ -1,6 +1,7 @@
 import type { WorkerPool } from '../cluster/worker-pool.js';
 import type { WorkLists } from '../worklist/work-lists.js';
 import { volumesOf } from '../volume/create-volume.js';
+import { freeBytesOrNull } from '../volume/free-space.js';
 import type { HeartbeatRecord } from './heartbeat-record.js';
 import type { RedisConnection } from './redis-connection.js';
 import { heartbeatKey } from './redis-keys.js';
@@ -60,7 +61,7 @@ export class Heartbeat {
     const config = pool.currentConfig;
     const workers = pool.status();
     const volumes = await Promise.all(
-      volumesOf(config.volumes).map(async (v) => ({ uuid: v.uuid, readOnly: v.readOnly, freeBytes: await v.availableBytes() })),
+      volumesOf(config.volumes).map(async (v) => ({ uuid: v.uuid, readOnly: v.readOnly, freeBytes: await freeBytesOrNull(v) })),
     );
     return {
       url: config.publicUrl,

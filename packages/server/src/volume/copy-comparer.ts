@@ -19,11 +19,10 @@ const EMPTY = Buffer.alloc(0);
  * `Volume.openRead` of the stored copy, never a read-back of the write in progress (an
  * unfinished S3 upload cannot be read). Memory: the new chunk plus one read chunk of the copy.
  * A read error of the stored copy ends the comparison (verdict `unreadable`), not the write.
- * The owner must call close() when done (it frees the stored copy's stream).
+ * The owner destroys the stored copy's stream when done (it may be left unread).
  */
 export class StoredCopyComparer extends Transform {
   readonly #hash: string;
-  readonly #stored: Readable;
   readonly #chunks: AsyncIterator<Buffer>;
   readonly #md5 = createHash('md5');
   #held: Buffer = EMPTY;
@@ -35,7 +34,6 @@ export class StoredCopyComparer extends Transform {
   constructor(hash: string, stored: Readable) {
     super();
     this.#hash = hash;
-    this.#stored = stored;
     this.#chunks = stored[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
 
@@ -67,11 +65,6 @@ export class StoredCopyComparer extends Transform {
         cb();
       },
     );
-  }
-
-  /** Frees the stored copy's stream (idempotent). */
-  close(): void {
-    this.#stored.destroy();
   }
 
   async #compare(chunk: Buffer): Promise<void> {

@@ -14,8 +14,9 @@ import type { StoreResult } from './volume-set.js';
  *    (so a corrupt copy is replaced in place); nothing has been read from the source yet, so a
  *    vanished or full volume falls through to the next one;
  * 3. stream source -> HashingMeter -> [StoredCopyComparer] -> pending write with pipeline():
- *    MD5 and size are computed once, on the fly; over MAX_BLOCK_SIZE fails at once with
- *    TooLargeError;
+ *    MD5 and size are computed once, on the fly; a byte beyond the expected size fails at
+ *    once ("size mismatch: expected N, got more": an endless body is not read on), over
+ *    MAX_BLOCK_SIZE with TooLargeError;
  * 4. check MD5 (HashMismatchError) and size (BadRequestError);
  * 5. next to a stored copy: identical -> touch it instead of storing a second copy; a real
  *    collision (it hashes to its name, other bytes) -> HashCollisionError; corrupt (it does not
@@ -46,7 +47,7 @@ export async function storeBlock(job: StoreBlockJob): Promise<StoreResult> {
     const targets = stored && job.targets.includes(stored.volume) ? [stored.volume, ...job.targets.filter((v) => v !== stored.volume)] : job.targets;
     const { volume, pending } = await beginOnFirst(job.hash, targets);
     try {
-      const meter = new HashingMeter({ maxBytes: job.maxBytes });
+      const meter = new HashingMeter(meterLimit(job));
       const comparer = stored && new StoredCopyComparer(job.hash, stored.stream);
       // Errors: the source's own (client gone, abort) pass through unchanged; the meter's are
       // TooLarge/BadRequest; the sink's are already Full/WriteFailed (ENOSPC mid-write is
@@ -69,6 +70,13 @@ export async function storeBlock(job: StoreBlockJob): Promise<StoreResult> {
   } finally {
     stored?.stream.destroy();
   }
+}
+
+/** An expected size bounds the body to that size + 1 byte: an endless body stops at once. */
+function meterLimit(job: StoreBlockJob): { maxBytes: number; tooMany?: () => KeepError } {
+  if (job.expectedSize === null || job.expectedSize > job.maxBytes) return { maxBytes: job.maxBytes };
+  const expected = job.expectedSize;
+  return { maxBytes: expected, tooMany: () => new BadRequestError(`size mismatch: expected ${expected}, got more`) };
 }
 
 /**

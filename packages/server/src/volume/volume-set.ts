@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { MAX_BLOCK_SIZE, rendezvousOrder } from '@keepstore/protocol';
 import { FullError, InvalidLocatorError, KeepError, NotFoundError, WriteFailedError } from '../errors.js';
+import { freeBytesOrNull } from './free-space.js';
 import { storeBlock } from './store-block.js';
 import type { BlockStat, Volume } from './volume.js';
 
@@ -90,7 +91,7 @@ export class VolumeSet {
     const candidates = (only === undefined ? this.order(hash) : [this.get(only)]).filter(
       (v): v is Volume => v !== undefined && !v.readOnly,
     );
-    const free = await Promise.all(candidates.map((v) => v.availableBytes()));
+    const free = await Promise.all(candidates.map(freeBytesOrNull));
     return candidates.filter((_, i) => {
       const f = free[i];
       return f === null || f === undefined || f >= size + FREE_SPACE_MARGIN;
@@ -103,7 +104,9 @@ export class VolumeSet {
    * copy or commits the new one. See store-block.ts for the rules and the memory bound.
    */
   async store(hash: string, source: Readable, opts: StoreOptions): Promise<StoreResult> {
-    const size = opts.expectedSize ?? MAX_BLOCK_SIZE;
+    // An unknown size (a chunked PUT) checks the margin only: running out of space mid-write
+    // is FullError (507) anyway, and assuming 64 MiB would refuse small blocks on small volumes.
+    const size = opts.expectedSize ?? 0;
     const targets = await this.writeTargets(hash, size, opts.only);
     // Nothing has been read yet: the caller still owns `source` (HTTP drains it, pulls drop it).
     if (targets.length === 0) throw this.#noTargetError(opts.only);

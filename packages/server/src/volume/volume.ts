@@ -90,8 +90,9 @@ export interface Volume {
 
   /**
    * Bytes a write could still use, as the storage reports it right now; null when the storage
-   * has no such figure (an object store) or it cannot be read (statfs failed). Never a guess:
-   * callers treat null as "unknown" (room for routing, 0 in the free-bytes gauge).
+   * has no such figure (an object store): never a guess. Throws when the figure exists but
+   * cannot be read (statfs failed), so the failure is counted; callers read it through
+   * freeBytesOrNull() and treat both as "unknown" (room for routing, 0 in the free-bytes gauge).
    */
   availableBytes(): Promise<number | null>;
 

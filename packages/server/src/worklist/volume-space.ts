@@ -1,5 +1,6 @@
 import type { ResolvedVolume } from '../config/config.js';
 import { volumesOf } from '../volume/create-volume.js';
+import { freeBytesOrNull } from '../volume/free-space.js';
 
 const REFRESH_MS = 5_000;
 
@@ -37,7 +38,7 @@ export class VolumeSpace {
 
   private async refresh(): Promise<void> {
     await Promise.all(
-      volumesOf(this.volumes).map(async (v) => this.free.set(v.uuid, await v.availableBytes())),
+      volumesOf(this.volumes).map(async (v) => this.free.set(v.uuid, await freeBytesOrNull(v))),
     );
   }
 }

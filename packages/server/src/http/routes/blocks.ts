@@ -14,6 +14,7 @@ import {
 } from '../../errors.js';
 import { BlockVerifier } from '../block-verifier.js';
 import { checkReadPermission, responseLocator } from '../permission.js';
+import { reportCorruptCopy, trashCorruptCopy } from '../../worker/corrupt-copy.js';
 import type { WorkerContext } from '../worker-context.js';
 
 export function locatorParam(req: Request): Locator {
@@ -40,7 +41,7 @@ async function readBlock(ctx: WorkerContext, req: Request, res: Response, head: 
   }
   const found = await ctx.volumes.locate(loc.hash);
   if (!found || (loc.size !== null && loc.size !== found.stat.size)) throw new NotFoundError();
-  const { stream, size } = await found.volume.openRead(loc.hash);
+  const { stream, size, mtimeNs } = await found.volume.openRead(loc.hash);
   try {
     if (size <= WHOLE_READ_MAX) {
       await sendWhole(stream, size, loc.hash, res, head);
@@ -57,9 +58,10 @@ async function readBlock(ctx: WorkerContext, req: Request, res: Response, head: 
     res.status(200);
     await pipeline(stream, verify, responseSink(res));
   } catch (err) {
-    // Damaged data on disk is an operator's problem, not the client's: say where it is.
+    // Damaged data on disk is an operator's problem, not the client's: say where it is, and
+    // take the copy out of the index so the balancer replaces it (see corrupt-copy.ts).
     if (err instanceof CorruptBlockError) {
-      ctx.log.warn('stored block is corrupt', { requestId: res.locals['requestId'], locator: loc.hash, mount: found.volume.uuid });
+      await trashCorruptCopy(ctx, found.volume, loc.hash, mtimeNs, { requestId: res.locals['requestId'] });
     }
     throw err;
   }
@@ -121,7 +123,10 @@ async function writeBlock(ctx: WorkerContext, req: Request, res: Response): Prom
   const length = contentLength(req);
   if ((length ?? 0) > MAX_BLOCK_SIZE) throw new TooLargeError();
   const result = await ctx.volumes.store(loc.hash, req, { expectedSize: length });
-  const { volume, stat } = result;
+  const { volume, stat, corruptCopy } = result;
+  if (corruptCopy) {
+    reportCorruptCopy(ctx, corruptCopy.volume.uuid, loc.hash, 'PUT', corruptCopy.replaced ? 'replaced' : 'left in place', { requestId: res.locals['requestId'] });
+  }
   res.setHeader('X-Keep-Replicas-Stored', String(volume.replication));
   res.setHeader(
     'X-Keep-Storage-Classes-Confirmed',

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { requireToken } from '../middleware/auth.js';
+import { freeBytesOrNull } from '../../volume/free-space.js';
 import type { WorkerContext } from '../worker-context.js';
 
 /**
@@ -18,7 +19,7 @@ export function statusRoutes(ctx: WorkerContext): Router {
           read_only: v.readOnly,
           replication: v.replication,
           storage_classes: v.storageClasses,
-          bytes_free: (await v.availableBytes()) ?? 0, // 0: unknown (documented)
+          bytes_free: (await freeBytesOrNull(v)) ?? 0, // 0: unknown (documented)
         })),
       ),
     ]);

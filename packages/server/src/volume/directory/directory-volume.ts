@@ -160,13 +160,14 @@ export class DirectoryVolume implements Volume {
     return st;
   }
 
-  /** Bytes available to us on the volume's filesystem; null when statfs fails (e.g. the root has vanished). */
-  async availableBytes(): Promise<number | null> {
+  /** Bytes available to us on the volume's filesystem; throws when statfs fails (e.g. the root has vanished). */
+  async availableBytes(): Promise<number> {
     try {
       const s = await fs.statfs(this.root);
       return s.bavail * s.bsize;
-    } catch {
-      return null;
+    } catch (err) {
+      // Node's message names the path: keep the errno only.
+      throw Object.assign(new Error(`volume ${this.uuid}: statfs failed: ${errnoCode(err) ?? 'unknown error'}`), { code: errnoCode(err) });
     }
   }
 
