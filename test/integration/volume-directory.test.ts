@@ -64,13 +64,13 @@ test('write then read round trip, with layout, stat and nanosecond mtime', async
   assert.ok((await buffer(r.stream)).equals(data));
 });
 
-test('absent blocks: stat null, openRead/touch/delete NotFoundError; bad hashes rejected', async () => {
+test('absent blocks: stat null, openRead/touch/trashIf NotFoundError; bad hashes rejected', async () => {
   const vol = await makeVolume(base, 'absent');
   const { hash } = randomBlock();
   assert.equal(await vol.stat(hash), null);
   await assert.rejects(vol.openRead(hash), NotFoundError);
   await assert.rejects(vol.touch(hash), NotFoundError);
-  await assert.rejects(vol.delete(hash), NotFoundError);
+  await assert.rejects(vol.trashIf(hash, () => null, 0, 1000), NotFoundError);
   assert.equal(await vol.verifyStored(hash), 'missing');
   for (const bad of ['../../etc/passwd', hash.toUpperCase(), hash.slice(1), `${hash}x`]) {
     await assert.rejects(vol.stat(bad), InvalidLocatorError);
@@ -130,9 +130,8 @@ test('a read-only volume refuses every write with WriteFailedError', async () =>
   for (const op of [
     () => ro.beginWrite(hash),
     () => ro.touch(hash),
-    () => ro.trash(hash, 10, 1000),
+    () => ro.trashIf(hash, () => null, 10, 1000),
     () => ro.untrash(hash),
-    () => ro.delete(hash),
   ]) {
     await assert.rejects(op(), (err: unknown) => err instanceof WriteFailedError && err.message === 'volume is read-only');
   }

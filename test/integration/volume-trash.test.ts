@@ -3,7 +3,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { NotFoundError } from '../../packages/server/src/errors.ts';
+import type { TrashGuard } from '../../packages/server/src/volume/volume.ts';
 import { exists, listFiles, makeTempDir, makeVolume, placeBlock, randomBlock } from '../helpers/volume-fixtures.ts';
+
+/** Trash whatever is there (the trash rules are tested in trash-rules and trash-guarded-rename). */
+const ACCEPT: TrashGuard = () => null;
 
 let base: string;
 before(async () => {
@@ -19,19 +23,19 @@ test('trash renames to HASH.trash.DEADLINE; the block is gone from stat and inde
   const v = await makeVolume(base, 'trash');
   const { data, hash } = randomBlock();
   await placeBlock(v.root, hash, data);
-  await v.trash(hash, 3600, NOW);
+  await v.trashIf(hash, ACCEPT, 3600, NOW);
   const dir = hash.slice(0, 3);
   assert.deepEqual(await listFiles(v.root), [`${dir}/${hash}.trash.${NOW + 3600}`]);
   assert.equal(await v.stat(hash), null);
   assert.deepEqual(await collect(v.index('')), []);
-  await assert.rejects(v.trash(hash, 3600, NOW), NotFoundError);
+  await assert.rejects(v.trashIf(hash, ACCEPT, 3600, NOW), NotFoundError);
 });
 
 test('lifetime 0 deletes at once', async () => {
   const v = await makeVolume(base, 'zero');
   const { data, hash } = randomBlock();
   await placeBlock(v.root, hash, data);
-  await v.trash(hash, 0, NOW);
+  await v.trashIf(hash, ACCEPT, 0, NOW);
   assert.deepEqual(await listFiles(v.root), []);
 });
 
@@ -41,7 +45,7 @@ test('untrash restores the copy with the latest deadline', async () => {
   // Distinct contents make it visible which trash copy came back.
   for (const [content, now] of [['early', NOW], ['latest', NOW + 500], ['middle', NOW + 100]] as const) {
     await placeBlock(v.root, hash, Buffer.from(content));
-    await v.trash(hash, 1000, now);
+    await v.trashIf(hash, ACCEPT, 1000, now);
   }
   await v.untrash(hash);
   assert.equal(await fs.readFile(path.join(v.root, hash.slice(0, 3), hash), 'utf8'), 'latest');
@@ -63,7 +67,7 @@ test('untrash without a trash copy is NotFoundError, even when the block is stor
   // Another block's trash in the same directory does not count.
   const other = hash.slice(0, 3) + 'f'.repeat(29);
   await placeBlock(v.root, other, Buffer.from('x'));
-  await v.trash(other, 10, NOW);
+  await v.trashIf(other, ACCEPT, 10, NOW);
   await assert.rejects(v.untrash(hash), NotFoundError);
 });
 
@@ -73,8 +77,8 @@ test('emptyTrash deletes only expired trash and reports it', async () => {
   const b = randomBlock();
   const keep = randomBlock();
   for (const blk of [a, b, keep]) await placeBlock(v.root, blk.hash, blk.data);
-  await v.trash(a.hash, 10, NOW); // deadline NOW+10
-  await v.trash(b.hash, 20, NOW); // deadline NOW+20
+  await v.trashIf(a.hash, ACCEPT, 10, NOW); // deadline NOW+10
+  await v.trashIf(b.hash, ACCEPT, 20, NOW); // deadline NOW+20
   const deleted = await collect(v.emptyTrash(NOW + 10));
   assert.deepEqual(deleted, [{ hash: a.hash, deadline: NOW + 10 }]);
   assert.deepEqual(await collect(v.emptyTrash(NOW + 10)), []);
@@ -86,7 +90,7 @@ test('removeAbandonedWrites deletes old temp files only; 0 deletes all of them',
   const v = await makeVolume(base, 'stale');
   const { data, hash } = randomBlock();
   await placeBlock(v.root, hash, data);
-  await v.trash(hash, 10, NOW);
+  await v.trashIf(hash, ACCEPT, 10, NOW);
   await placeBlock(v.root, hash, data);
   const dir = path.join(v.root, hash.slice(0, 3));
   const old = path.join(dir, `tmp${hash}-old`);

@@ -135,7 +135,7 @@ describe('every error names the field', () => {
     ['bad volume uuid', { volumes: [{ uuid: 'not-a-uuid', root: '/a' }] }, /volumes\.0\.uuid: /],
     ['volume without root', { volumes: [{ uuid: UUID0 }] }, /volumes\.0\.root: /],
     ['empty volume root', { volumes: [{ uuid: UUID0, root: '' }] }, /volumes\.0\.root: /],
-    ['unknown driver', { volumes: [{ uuid: UUID0, root: '/a', driver: 'azure' }] }, /volumes\.0\.driver: /],
+    ['unknown driver', { volumes: [{ uuid: UUID0, root: '/a', driver: 'nfs' }] }, /volumes\.0\.driver: /],
     ['s3 without bucket', { volumes: [{ uuid: UUID0, driver: 's3', endpoint: 'http://x:9000' }] }, /volumes\.0\.bucket: /],
     ['s3 on AWS without region', { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep' }] }, /volumes\.0\.region: region is required/],
     ['s3 prefixLength 33', { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', region: 'r', prefixLength: 33 }] }, /volumes\.0\.prefixLength: /],

@@ -72,7 +72,7 @@ export async function storeBlock(job: StoreBlockJob): Promise<StoreResult> {
   }
 }
 
-/** An expected size bounds the body to that size + 1 byte: an endless body stops at once. */
+/** An expected size bounds the body: the first chunk past it fails, so an endless body is not read on. */
 function meterLimit(job: StoreBlockJob): { maxBytes: number; tooMany?: () => KeepError } {
   if (job.expectedSize === null || job.expectedSize > job.maxBytes) return { maxBytes: job.maxBytes };
   const expected = job.expectedSize;

@@ -12,27 +12,6 @@ import type { BlockStat, TrashEntry, TrashGuard } from '../volume.js';
  * Errors other than "not there" are raw fs errors; the volume maps them.
  */
 
-/** Renames the block to its trash name, or unlinks it when `lifetimeSeconds` is 0. */
-export async function trashBlock(
-  root: string,
-  hash: string,
-  lifetimeSeconds: number,
-  nowSeconds: number,
-): Promise<void> {
-  const p = blockPath(root, hash);
-  try {
-    if (lifetimeSeconds <= 0) {
-      await fs.unlink(p);
-      return;
-    }
-    const deadline = Math.floor(nowSeconds + lifetimeSeconds);
-    await fs.rename(p, path.join(path.dirname(p), trashName(hash, deadline)));
-  } catch (err) {
-    if (isMissing(err)) throw new NotFoundError();
-    throw err;
-  }
-}
-
 async function statCopy(p: string): Promise<BlockStat> {
   const st = await fs.stat(p, { bigint: true });
   return { size: Number(st.size), mtimeNs: st.mtimeNs };

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { KeepError, NotFoundError, WriteFailedError } from '../../errors.js';
 import { batches } from '../batches.js';
 import { verifyByReading } from '../verify-by-reading.js';
-import type { BlockReader, BlockStat, IndexEntry, PendingWrite, StoredCopyState, TrashEntry, TrashGuard, Volume } from '../volume.js';
+import type { BlockReader, BlockStat, IndexEntry, StoredCopyState, TrashEntry, TrashGuard, Volume } from '../volume.js';
 import { blockDirEntries } from './block-dirs.js';
 import type { DirectoryVolumeSpec } from './config.js';
-import { emptyTrash, trashBlock, trashBlockIf, untrashBlock } from './directory-trash.js';
+import { emptyTrash, trashBlockIf, untrashBlock } from './directory-trash.js';
 import { errnoCode, isMissing, mapWriteError } from './fs-errors.js';
 import { assertHash, assertPrefix, blockDir, blockPath, BLOCK_NAME_RE, TEMP_NAME_RE } from './layout.js';
 import { DirectoryPendingWrite } from './pending-write.js';
@@ -189,13 +189,6 @@ export class DirectoryVolume implements Volume {
     }
   }
 
-  /** Moves the block to trash until `nowSeconds + lifetimeSeconds`; lifetime 0 deletes it. */
-  async trash(hash: string, lifetimeSeconds: number, nowSeconds: number): Promise<void> {
-    assertHash(hash);
-    this.#assertWritable();
-    await trashBlock(this.root, hash, lifetimeSeconds, nowSeconds).catch(this.#mapper(hash));
-  }
-
   /**
    * Trashes the block (lifetime 0: deletes it) only if `guard` accepts the copy, checked again
    * on the copy actually moved, so a touch racing the trash cannot be lost (see trashBlockIf).
@@ -218,16 +211,6 @@ export class DirectoryVolume implements Volume {
   async *emptyTrash(nowSeconds: number): AsyncGenerator<TrashEntry> {
     if (this.readOnly) return;
     yield* emptyTrash(this.root, nowSeconds);
-  }
-
-  /** Unlinks the block; NotFoundError if absent. */
-  async delete(hash: string): Promise<void> {
-    assertHash(hash);
-    this.#assertWritable();
-    await fs.unlink(blockPath(this.root, hash)).catch((err: unknown) => {
-      if (isMissing(err)) throw new NotFoundError();
-      throw mapWriteError(this.uuid, hash, err);
-    });
   }
 
   async *#matchingNames(prefix: string): AsyncGenerator<string> {
