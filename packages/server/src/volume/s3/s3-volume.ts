@@ -221,7 +221,11 @@ export class S3Volume implements Volume {
         uploadIdMarker = more ? page.NextUploadIdMarker : undefined;
       } while (keyMarker !== undefined);
     } catch (err) {
-      if ((err as { name?: string }).name === 'NotImplemented') return removed; // e.g. s3rver
+      // Refused (no ListBucketMultipartUploads permission, or not implemented, as in s3rver):
+      // nothing we may clean; a bucket lifecycle rule has to. Unreachable: the caller logs it.
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status !== undefined && status >= 400 && status < 500) return removed;
+      if ((err as { name?: string }).name === 'NotImplemented') return removed;
       throw mapS3Error(this.uuid, 'LIST UPLOADS', err);
     }
     return removed;
