@@ -293,6 +293,28 @@ for (const { kind, start } of s3ServerKinds()) {
       assert.ok(await f.volume.stat(again.hash), 'writes work again');
     });
 
+    test('S3 gone in the middle of a GET body: the stream fails with 503 VolumeUnavailableError', async (t) => {
+      if (!server?.goAway || !server.comeBack) return t.skip('this server cannot be stopped and restarted with its data');
+      const f = await fresh(t);
+      if (!f) return;
+      const { data, hash } = randomBlock(48 * MiB);
+      await putObject(f.client, f.bucket, hash, data);
+      const { stream } = await f.volume.openRead(hash);
+      const it = stream[Symbol.asyncIterator]();
+      await it.next(); // the body is flowing
+      await server.goAway();
+      try {
+        await assert.rejects(
+          (async () => {
+            for (let r = await it.next(); !r.done; r = await it.next());
+          })(),
+          VolumeUnavailableError,
+        );
+      } finally {
+        await server.comeBack();
+      }
+    });
+
     test('init does not fail for an S3 that cannot be reached (503 per request instead)', async (t) => {
       if (!server) return t.skip(MOTO_MISSING);
       const closed = `http://127.0.0.1:${await freePort()}`;

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -19,6 +19,9 @@ export interface ObjectStat {
   /** User metadata (x-amz-meta-*), names lowercase. */
   metadata: Record<string, string>;
 }
+
+/** Read-ahead of a GET body (the S3 socket gives 16-64 KiB chunks). */
+const GET_HIGH_WATER_MARK = 1024 * 1024; // 1 MiB
 
 /** A copy reporting a LastModified further than this from our clock did not really happen. */
 const MAX_CLOCK_SKEW_MS = 600_000; // 10 min, as Arvados
@@ -57,10 +60,18 @@ export class S3Bucket {
     }
   }
 
-  /** Streams an object; the caller must consume or destroy the stream. */
+  /**
+   * Streams an object; the caller must consume or destroy the stream. A failure mid-body (S3
+   * gone, read timeout) fails the stream with the mapped error (503), like a failed request.
+   */
   async get(key: string): Promise<{ stream: Readable; size: number; lastModified: Date }> {
     const r = await this.#run('GET', () => this.client.send(new GetObjectCommand({ Bucket: this.name, Key: key })));
-    return { stream: r.Body as Readable, size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0) };
+    const body = r.Body as Readable;
+    const stream = new PassThrough({ highWaterMark: GET_HIGH_WATER_MARK });
+    body.once('error', (err) => stream.destroy(this.mapError('GET', err)));
+    stream.once('close', () => body.destroy()); // consumer done or gone: release the socket
+    body.pipe(stream);
+    return { stream, size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0) };
   }
 
   /** Writes an empty object (a recent/ marker): its LastModified becomes now. */
