@@ -12,6 +12,10 @@
  * Options: --duration SEC (per measured run, default 4), --repeat N (measured runs per row and
  * server, the best is reported; default 2), --only TEXT (rows whose name contains TEXT),
  * --workers 1,2.
+ *
+ * --s3: the S3 rows instead (bench/s3.ts): GET and PUT of 1 MiB and 64 MiB through keepstore-ts
+ * on an S3 volume next to the same transfers made directly on the S3 server (s3rver, or the
+ * store of KEEPSTORE_TEST_S3_ENDPOINT), with the ratio; written to bench-results/serve-s3.md.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -26,6 +30,7 @@ import { ensureCommand } from './bench/apt.ts';
 import { ensureNginx, startNginx } from './bench/nginx.ts';
 import { childPids, cpuSeconds, samplePeakRss } from './bench/proc-stats.ts';
 import { memoryTable, scalingTable, throughputTable, type Row, type RunResult } from './bench/report.ts';
+import { runS3Rows, s3Table } from './bench/s3.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const WRK_SCRIPT = path.join(import.meta.dirname, 'bench/wrk.lua');
@@ -51,7 +56,7 @@ const ROWS: RowSpec[] = [
 ];
 
 const { values: args } = parseArgs({
-  options: { duration: { type: 'string' }, only: { type: 'string' }, workers: { type: 'string' }, repeat: { type: 'string' } },
+  options: { duration: { type: 'string' }, only: { type: 'string' }, workers: { type: 'string' }, repeat: { type: 'string' }, s3: { type: 'boolean' } },
 });
 const DURATION = Number(args.duration ?? 4);
 /** Measured runs per row and server; the best one is reported (filters out bursts of other load). */
@@ -270,4 +275,27 @@ ${memoryTable(ordered)}
 `;
 }
 
-await main();
+/** The S3 rows: one keepstore (the largest --workers count) on an S3 volume vs direct S3. */
+async function mainS3(): Promise<void> {
+  const loadBefore = os.loadavg()[0] ?? 0;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'keepstore-bench-s3-'));
+  const workers = Math.max(...WORKER_COUNTS);
+  try {
+    const s3Rows = await runS3Rows({ repoRoot: REPO_ROOT, dir, port: await freePort(), workers, seconds: 2 * DURATION, only: args.only, log });
+    const report = `# bench:serve S3 results
+
+${new Date().toISOString()} · ${os.availableParallelism()} cores · Node ${process.version} · keepstore-ts with ${workers} workers
+Each row: ${2 * DURATION} s per client (direct and via keepstore alternating in two halves), after 1 s of warm-up.
+Load average (1 min) before / after: ${loadBefore.toFixed(1)} / ${(os.loadavg()[0] ?? 0).toFixed(1)}.
+
+${s3Table(s3Rows)}
+`;
+    await mkdir(path.join(REPO_ROOT, 'bench-results'), { recursive: true });
+    await writeFile(path.join(REPO_ROOT, 'bench-results/serve-s3.md'), report);
+    process.stdout.write(report);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await (args.s3 ? mainS3() : main());

@@ -21,7 +21,18 @@ export interface Keepstore {
   stop(): Promise<void>;
 }
 
-export async function startKeepstore(opts: { repoRoot: string; dir: string; volumeRoot: string; port: number; workers: number }): Promise<Keepstore> {
+export interface StartOptions {
+  repoRoot: string;
+  dir: string;
+  port: number;
+  workers: number;
+  /** One directory volume here... */
+  volumeRoot?: string;
+  /** ...or these `volumes` entries (e.g. an S3 bucket). */
+  volumes?: Array<Record<string, unknown>>;
+}
+
+export async function startKeepstore(opts: StartOptions): Promise<Keepstore> {
   const config = {
     listen: `127.0.0.1:${opts.port}`,
     workers: opts.workers,
@@ -29,13 +40,14 @@ export async function startKeepstore(opts: { repoRoot: string; dir: string; volu
     managementToken: BENCH_MGMT_TOKEN,
     blobSigning: true,
     blobSigningKey: BENCH_SIGNING_KEY,
-    volumes: [{ uuid: 'zzzzz-nyw5e-000000000000000', root: opts.volumeRoot }],
+    volumes: opts.volumes ?? [{ uuid: 'zzzzz-nyw5e-000000000000000', root: opts.volumeRoot }],
     log: { level: 'info', format: 'json' },
     shutdownGracePeriod: '5s',
   };
-  const configPath = path.join(opts.dir, `keepstore-${opts.workers}w.json`);
+  const label = `${opts.volumes ? 'custom-' : ''}${opts.workers}w`;
+  const configPath = path.join(opts.dir, `keepstore-${label}.json`);
   await writeFile(configPath, JSON.stringify(config, null, 2));
-  const logFd = openSync(path.join(opts.dir, `keepstore-${opts.workers}w.log`), 'a');
+  const logFd = openSync(path.join(opts.dir, `keepstore-${label}.log`), 'a');
   const bin = path.join(opts.repoRoot, 'packages/server/bin/keepstore.js');
   const proc = spawn(process.execPath, [bin, '--config', configPath], { stdio: ['ignore', 'ignore', logFd] });
   closeSync(logFd);

@@ -14,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, test } from 'node:test';
-import { InvalidLocatorError, NotFoundError, WriteFailedError } from '../../packages/server/src/errors.ts';
+import { HashMismatchError, InvalidLocatorError, NotFoundError, WriteFailedError } from '../../packages/server/src/errors.ts';
 import { trashRefusal, TRASH_SKIP } from '../../packages/server/src/trash/trash-rules.ts';
 import type { BlockStat, TrashGuard, Volume } from '../../packages/server/src/volume/volume.ts';
 import { VolumeSet } from '../../packages/server/src/volume/volume-set.ts';
@@ -26,6 +26,11 @@ export interface VolumeContractHarness {
   readOnlyTwin(volume: Volume): Promise<Volume>;
   /** Replaces the stored bytes of `hash` on `volume` behind its back (a damaged disk or object). */
   corrupt(volume: Volume, hash: string, bytes: Buffer): Promise<void>;
+  /**
+   * The driver checks the MD5 itself and refuses to commit bytes that do not hash to the name
+   * (HashMismatchError; S3: not every server checks Content-MD5), instead of storing them.
+   */
+  refusesContentMismatch?: boolean;
 }
 
 interface Block {
@@ -151,7 +156,13 @@ export function runVolumeContract(driver: string, harness: VolumeContractHarness
       const b = block(50_000);
       const other = randomBytes(70_000);
       await put(v, b.hash, b.data);
-      await put(v, b.hash, other);
+      if (harness.refusesContentMismatch) {
+        await assert.rejects(put(v, b.hash, other), HashMismatchError);
+        assert.equal(await v.verifyStored(b.hash), 'intact', 'a refused commit leaves the stored copy alone');
+        await harness.corrupt(v, b.hash, other);
+      } else {
+        await put(v, b.hash, other);
+      }
       const r = await get(v, b.hash);
       assert.ok(r.data.equals(other));
       assert.equal((await v.stat(b.hash))?.size, other.length);

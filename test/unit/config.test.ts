@@ -67,8 +67,28 @@ describe('defaults', () => {
     const c = configFromObject({ volumes: [{ uuid: UUID1, root: '/a', readOnly: true }] });
     assert.deepEqual(
       { ...c.volumes[0] },
-      { uuid: UUID1, root: '/a', driver: 'directory', readOnly: true, replication: 1, storageClasses: ['default'], priority: 0 },
+      {
+        uuid: UUID1, root: '/a', driver: 'directory', readOnly: true, replication: 1, storageClasses: ['default'], priority: 0,
+        blobSigningTTL: 336 * 3600_000, blobTrashLifetime: 336 * 3600_000,
+      },
     );
+  });
+
+  test('s3 volume: every field defaults as documented; a custom endpoint gets region us-east-1', () => {
+    const c = configFromObject({ volumes: [{ uuid: UUID1, driver: 's3', bucket: 'keep', endpoint: 'http://127.0.0.1:9000/' }] });
+    assert.deepEqual(
+      { ...c.volumes[0] },
+      {
+        uuid: UUID1, driver: 's3', readOnly: false, replication: 1, storageClasses: ['default'], priority: 0,
+        blobSigningTTL: 336 * 3600_000, blobTrashLifetime: 336 * 3600_000,
+        bucket: 'keep', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', accessKeyId: '', secretAccessKey: '',
+        usePathStyle: false, prefixLength: 0, indexPageSize: 1000,
+        connectTimeout: 60_000, readTimeout: 600_000, raceWindow: 24 * 3600_000, unsafeDelete: false,
+      },
+    );
+    const aws = configFromObject({ volumes: [{ uuid: UUID1, driver: 's3', bucket: 'keep', region: 'eu-west-1', readTimeout: '30s' }] });
+    assert.equal((aws.volumes[0] as { region: string }).region, 'eu-west-1');
+    assert.equal((aws.volumes[0] as { readTimeout: number }).readTimeout, 30_000);
   });
 
   test('the result is frozen, volumes included', () => {
@@ -116,6 +136,13 @@ describe('every error names the field', () => {
     ['volume without root', { volumes: [{ uuid: UUID0 }] }, /volumes\.0\.root: /],
     ['empty volume root', { volumes: [{ uuid: UUID0, root: '' }] }, /volumes\.0\.root: /],
     ['unknown driver', { volumes: [{ uuid: UUID0, root: '/a', driver: 'nfs' }] }, /volumes\.0\.driver: /],
+    ['s3 without bucket', { volumes: [{ uuid: UUID0, driver: 's3', endpoint: 'http://x:9000' }] }, /volumes\.0\.bucket: /],
+    ['s3 on AWS without region', { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep' }] }, /volumes\.0\.region: region is required/],
+    ['s3 prefixLength 33', { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', region: 'r', prefixLength: 33 }] }, /volumes\.0\.prefixLength: /],
+    ['s3 endpoint not a URL', { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', endpoint: 'minio:9000' }] }, /volumes\.0\.endpoint: /],
+    ['s3 key id without secret', { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', region: 'r', accessKeyId: 'k' }] }, /volumes\.0\.secretAccessKey: /],
+    ['s3 readTimeout 0', { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', region: 'r', readTimeout: '0s' }] }, /volumes\.0\.readTimeout: /],
+    ['s3 field on a directory volume', { volumes: [{ uuid: UUID0, root: '/a', bucket: 'keep' }] }, /volumes\.0: Unrecognized key: "bucket"/],
     ['replication 0', { volumes: [{ uuid: UUID0, root: '/a', replication: 0 }] }, /volumes\.0\.replication: /],
     ['no storage classes', { volumes: [{ uuid: UUID0, root: '/a', storageClasses: [] }] }, /volumes\.0\.storageClasses: /],
     ['no volumes', { volumes: [] }, /^\s*volumes: /m],

@@ -20,6 +20,8 @@ interface Service {
   image?: string;
   build?: unknown;
   command?: string[];
+  entrypoint?: string[];
+  environment?: Record<string, string>;
   ports?: string[];
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
@@ -61,10 +63,10 @@ function loadMounted(name: string, service: Service): { config: KeepstoreConfig;
   return { config: configFromObject(forHost, path.dirname(file), file), raw, file };
 }
 
-test('Redis plus three keepstores, each built from the Dockerfile and waiting for a healthy Redis', () => {
+test('Redis plus four keepstores, each built from the Dockerfile and waiting for a healthy Redis', () => {
   assert.ok(compose.services['redis'], 'a redis service');
   assert.match(compose.services['redis']!.image ?? '', /^redis:/);
-  assert.equal(keepstores.length, 3);
+  assert.equal(keepstores.length, 4);
   for (const [name, s] of keepstores) {
     assert.ok(s.build, `${name} is built from the repo`);
     assert.equal(s.depends_on?.['redis']?.condition, 'service_healthy', `${name} waits for redis`);
@@ -98,6 +100,7 @@ test('each config is valid and matches its service: port mapping, publicUrl, hea
 
     const m = mounts(service);
     for (const volume of config.volumes) {
+      if (volume.driver !== 'directory') continue; // s3: checked by the object store test
       const source = m.get(volume.root);
       assert.ok(source, `${name}: volume root ${volume.root} is a mount`);
       assert.ok(source in compose.volumes, `${name}: ${source} is a named volume`);
@@ -107,7 +110,29 @@ test('each config is valid and matches its service: port mapping, publicUrl, hea
   }
 });
 
-test('the three share the signing key, tokens and Redis, and differ in uuids', () => {
+test('the S3 keepstore: its bucket is on the MinIO service, created by a one-shot service it waits for', () => {
+  const s3 = keepstores.flatMap(([name, s]) => loadMounted(name, s).config.volumes.filter((v) => v.driver === 's3').map((v) => ({ name, service: s, volume: v })));
+  assert.equal(s3.length, 1, 'one keepstore with an S3 volume');
+  const { name, service, volume } = s3[0]!;
+  if (volume.driver !== 's3') return;
+  const host = new URL(volume.endpoint).hostname;
+  const store = compose.services[host];
+  assert.ok(store, `${name}: the endpoint names the ${host} service`);
+  assert.match(store.image ?? '', /^minio\/minio:/);
+  assert.ok(store.healthcheck, `${host} has a healthcheck`);
+  assert.equal(volume.usePathStyle, true, 'MinIO by service name needs path-style addressing');
+  assert.equal(volume.accessKeyId, store.environment?.['MINIO_ROOT_USER']);
+  assert.equal(volume.secretAccessKey, store.environment?.['MINIO_ROOT_PASSWORD']);
+  const [initName, init] = Object.entries(compose.services).find(([, s]) => (s.entrypoint ?? []).join(' ').includes(' mb '))!;
+  assert.ok(init, 'a service creates the bucket');
+  assert.equal(init.depends_on?.[host]?.condition, 'service_healthy', `${initName} waits for a healthy ${host}`);
+  const script = init.entrypoint!.join(' ');
+  assert.ok(script.includes(`http://${host}:${new URL(volume.endpoint).port}`), `${initName} talks to the endpoint of the volume`);
+  assert.match(script, new RegExp(`mb (--ignore-existing )?\\w+/${volume.bucket}\\b`), `${initName} creates bucket ${volume.bucket}`);
+  assert.equal(service.depends_on?.[initName]?.condition, 'service_completed_successfully', `${name} starts once the bucket exists`);
+});
+
+test('the keepstores share the signing key, tokens and Redis, and differ in uuids', () => {
   const configs = keepstores.map(([name, s]) => loadMounted(name, s).config);
   const same = <T>(pick: (c: KeepstoreConfig) => T, what: string): void =>
     assert.equal(new Set(configs.map((c) => JSON.stringify(pick(c)))).size, 1, `one ${what}`);
@@ -116,8 +141,8 @@ test('the three share the signing key, tokens and Redis, and differ in uuids', (
   same((c) => c.systemRootToken, 'system root token');
   same((c) => c.managementToken, 'management token');
   same((c) => c.redis, 'redis config (url, prefix)');
-  assert.equal(new Set(configs.map((c) => c.uuid)).size, 3, 'distinct server uuids (their Redis namespaces)');
-  assert.equal(new Set(configs.flatMap((c) => c.volumes.map((v) => v.uuid))).size, 3, 'distinct volume uuids');
+  assert.equal(new Set(configs.map((c) => c.uuid)).size, configs.length, 'distinct server uuids (their Redis namespaces)');
+  assert.equal(new Set(configs.flatMap((c) => c.volumes.map((v) => v.uuid))).size, configs.length, 'distinct volume uuids');
 
   const url = new URL(configs[0]!.redis!.url);
   assert.ok(url.hostname in compose.services, `the Redis URL names the ${url.hostname} service`);

@@ -101,6 +101,13 @@ export class WriteFailedError extends KeepError {
   }
 }
 
+/** A volume's backing store cannot be reached or refuses service (e.g. S3 down or throttling). */
+export class VolumeUnavailableError extends KeepError {
+  constructor(message = 'volume unavailable') {
+    super(message, 'KEEP_VOLUME_UNAVAILABLE', 503);
+  }
+}
+
 export class OverloadedError extends KeepError {
   constructor(message = 'server busy') {
     super(message, 'KEEP_OVERLOADED', 503);

@@ -19,7 +19,12 @@ function warnAboutInsecureDefaults(config: KeepstoreConfig, log: Logger): void {
 async function prepareVolumes(config: KeepstoreConfig, log: Logger): Promise<void> {
   for (const volume of volumesOf(config.volumes)) {
     await volume.init();
-    const removed = await volume.removeAbandonedWrites(0);
+    // Best effort: storage that cannot be reached right now (an object store down at start,
+    // which init() lets pass) must not stop the server; the periodic sweep tries again.
+    const removed = await volume.removeAbandonedWrites(0).catch((err: unknown) => {
+      log.warn('stale write cleanup failed', { mount: volume.uuid, error: describeError(err) });
+      return 0;
+    });
     if (removed > 0) log.info('removed stale temp files', { mount: volume.uuid, count: removed });
   }
 }

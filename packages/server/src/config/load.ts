@@ -46,6 +46,8 @@ function resolve(cfg: ParsedConfig, baseDir: string, source: string | null): Kee
     volumes: cfg.volumes.map((v) => ({
       ...resolveVolumeConfig(v, baseDir),
       priority: Math.max(...v.storageClasses.map(priorityOf)),
+      blobSigningTTL: cfg.blobSigningTTL,
+      blobTrashLifetime: cfg.blobTrashLifetime,
     })),
     source,
   };

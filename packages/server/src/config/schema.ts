@@ -1,18 +1,8 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { parseDuration } from '@keepstore/protocol';
+import { duration } from './duration.js';
 import { UUID_RE } from '../volume/volume-base-config.js';
 import { volumeConfigSchema } from '../volume/volume-config.js';
-
-/** Durations are Go-style strings ("90s", "5m", "336h") or a number of seconds; stored as ms. */
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
 
 const listen = z
   .string()

@@ -1,5 +1,6 @@
 import type { ResolvedVolume } from '../config/config.js';
 import { DirectoryVolume } from './directory/directory-volume.js';
+import { S3Volume } from './s3/s3-volume.js';
 import type { VolumeDriverName } from './volume-config.js';
 import type { Volume } from './volume.js';
 
@@ -8,6 +9,7 @@ type Constructors = { [D in VolumeDriverName]: (spec: Extract<ResolvedVolume, { 
 /** The config's `driver` -> the constructor of that driver's Volume (one row per driver). */
 const constructors: Constructors = {
   directory: (spec) => new DirectoryVolume(spec),
+  s3: (spec) => new S3Volume(spec),
 };
 
 /** Builds the volume a resolved `volumes[]` entry describes (no I/O: call init() next). */

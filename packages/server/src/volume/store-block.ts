@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BadRequestError, FullError, HashCollisionError, HashMismatchError, KeepError, NotFoundError } from '../errors.js';
+import { BadRequestError, FullError, HashCollisionError, HashMismatchError, InvalidLocatorError, KeepError, NotFoundError } from '../errors.js';
 import { StoredCopyComparer } from './copy-comparer.js';
 import { HashingMeter } from './hashing-meter.js';
 import type { PendingWrite, Volume } from './volume.js';
@@ -90,7 +90,7 @@ async function openStoredCopy(hash: string, volumes: Volume[]): Promise<{ volume
       const { stream } = await volume.openRead(hash);
       return { volume, stream };
     } catch (err) {
-      if (err instanceof KeepError && !(err instanceof NotFoundError)) throw err; // invalid hash
+      if (err instanceof InvalidLocatorError) throw err; // an unreachable volume is passed over
     }
   }
   return null;

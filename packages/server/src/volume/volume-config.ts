@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { directoryVolumeConfig, resolveDirectoryConfig } from './directory/config.js';
+import { resolveS3Config, s3VolumeConfig } from './s3/config.js';
 
 /**
  * The `volumes[]` entry: one schema per driver, chosen by `driver` (a discriminated union, so
@@ -8,7 +9,7 @@ import { directoryVolumeConfig, resolveDirectoryConfig } from './directory/confi
  */
 export const volumeConfigSchema = z.preprocess(
   (v) => (typeof v === 'object' && v !== null && !('driver' in v) ? { ...v, driver: 'directory' } : v),
-  z.discriminatedUnion('driver', [directoryVolumeConfig]),
+  z.discriminatedUnion('driver', [directoryVolumeConfig, s3VolumeConfig]),
 );
 
 export type VolumeConfig = z.output<typeof volumeConfigSchema>;
@@ -19,6 +20,7 @@ type Resolvers = { [D in VolumeDriverName]: (v: Extract<VolumeConfig, { driver: 
 /** Per driver: make a parsed entry independent of the config file's location (relative paths). */
 const resolvers: Resolvers = {
   directory: resolveDirectoryConfig,
+  s3: resolveS3Config,
 };
 
 export function resolveVolumeConfig(v: VolumeConfig, baseDir: string): VolumeConfig {

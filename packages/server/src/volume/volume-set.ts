@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { MAX_BLOCK_SIZE, rendezvousOrder } from '@keepstore/protocol';
-import { FullError, KeepError, NotFoundError, WriteFailedError } from '../errors.js';
+import { FullError, InvalidLocatorError, KeepError, NotFoundError, WriteFailedError } from '../errors.js';
 import { freeBytesOrNull } from './free-space.js';
 import { storeBlock } from './store-block.js';
 import type { BlockStat, Volume } from './volume.js';
@@ -62,18 +62,23 @@ export class VolumeSet {
 
   /**
    * The first volume in rendezvous order that holds the block. A volume that fails (EACCES,
-   * EIO, a vanished disk) is reported to onError and skipped, so the others keep serving.
+   * EIO, a vanished disk, an unreachable object store) is reported to onError and skipped, so
+   * the others keep serving. When no volume has the block and one of them failed with a
+   * KeepError (S3 down: 503), that error is thrown: the block may well be there.
    */
   async locate(hash: string): Promise<{ volume: Volume; stat: BlockStat } | null> {
+    let unavailable: KeepError | null = null;
     for (const volume of this.order(hash)) {
       try {
         const stat = await volume.stat(hash);
         if (stat) return { volume, stat };
       } catch (err) {
-        if (err instanceof KeepError) throw err; // invalid hash: same answer on every volume
+        if (err instanceof InvalidLocatorError) throw err; // same answer on every volume
+        if (err instanceof KeepError) unavailable ??= err;
         this.#onError(volume, err);
       }
     }
+    if (unavailable) throw unavailable;
     return null;
   }
 
