@@ -105,6 +105,9 @@ function onMessage(msg: PrimaryToWorker): void {
     case 'job':
       worker?.jobs.start(msg.id, msg.job);
       return;
+    case 'job:cancel':
+      worker?.jobs.cancel(msg.id);
+      return;
     case 'shutdown':
       shutdown(worker?.ctx.log ?? null, worker?.ctx.config.shutdownGracePeriod ?? 0);
       return;

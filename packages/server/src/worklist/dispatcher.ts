@@ -48,8 +48,14 @@ export class Dispatcher<E> {
     });
   }
 
+  /** Replace the list; jobs in flight whose entry it no longer has are told to stop early. */
   replace(entries: readonly E[]): void {
-    this.list.replace(entries);
+    const unwanted = new Set(this.list.replace(entries));
+    if (unwanted.size > 0) {
+      for (const [workerId, { jobs }] of this.inFlight) {
+        for (const job of jobs.values()) if (unwanted.has(job)) this.pool.send(workerId, { type: 'job:cancel', id: job.id });
+      }
+    }
     this.pump();
   }
 
