@@ -204,15 +204,39 @@ test('a million entries: accepting is O(1) and taking one is fast', () => {
   assert.equal(list.stats().queued, 999_000);
 });
 
-test('replace returns the jobs in flight whose entry the new list does not have', () => {
+/** Runs unwantedInFlight to its end; returns its result and how many steps it took. */
+function unwanted(list: WorkList<E>, chunk?: number): { jobs: Array<Job<E>>; steps: number } {
+  const scan = list.unwantedInFlight(chunk);
+  let steps = 1;
+  for (let step = scan.next(); ; step = scan.next(), steps++) if (step.done) return { jobs: step.value, steps };
+}
+
+test('unwantedInFlight: the jobs in flight whose entry the current list does not have', () => {
   const { list } = makeList();
-  assert.deepEqual(list.replace([e('a', 'v1'), e('b', 'v1'), e('c', 'v1')]), [], 'nothing in flight');
+  list.replace([e('a', 'v1'), e('b', 'v1'), e('c', 'v1')]);
+  assert.deepEqual(unwanted(list), { jobs: [], steps: 1 }, 'nothing in flight');
   const [a, b] = [list.take(['v1'])!, list.take(['v1'])!];
-  assert.deepEqual(names(list.replace([e('x', 'v1'), e('b', 'v1')])), ['a'], 'b is still wanted');
-  assert.deepEqual(names(list.replace([])).sort(), ['a', 'b'], 'a clear abandons every job');
+  list.replace([e('x', 'v1'), e('b', 'v1')]);
+  assert.deepEqual(names(unwanted(list).jobs), ['a'], 'b is still wanted');
+  list.replace([]);
+  assert.deepEqual(names(unwanted(list).jobs).sort(), ['a', 'b'], 'a clear abandons every job');
   list.complete(a.id, true);
   list.complete(b.id, false);
-  assert.deepEqual(list.replace([e('y', 'v1')]), []);
+  list.replace([e('y', 'v1')]);
+  assert.deepEqual(unwanted(list).jobs, []);
+});
+
+test('unwantedInFlight looks at a long list in steps, and stops once every job was found', () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v1')]);
+  const a = list.take(['v1'])!;
+  const many = Array.from({ length: 10 }, (_, i) => e(`n${i}`, 'v1'));
+  list.replace(many);
+  assert.deepEqual(unwanted(list, 3), { jobs: [a], steps: 4 }, '10 entries, 3 per step');
+  list.replace([...many, e('a', 'v1')]);
+  assert.deepEqual(unwanted(list, 3).jobs, []);
+  list.replace([e('a', 'v1'), ...many]);
+  assert.deepEqual(unwanted(list, 3), { jobs: [], steps: 1 }, 'found first: no more steps');
 });
 
 test('figures count entries and add up to listSize at every step: fan-out, duplicates, skips', () => {

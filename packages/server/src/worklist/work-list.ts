@@ -65,11 +65,10 @@ export class WorkList<E> {
 
   /**
    * Replace the list whole: what was not yet dispatched is dropped at once; jobs in flight
-   * finish and are counted; entries of the new list that are in flight are not started again.
-   * Returns the jobs in flight whose entry the new list does not have: no longer wanted (a
-   * pull stops at its next server). Costs one pass over the new list, only while jobs run.
+   * finish and are counted; entries of the new list that are in flight are not started again
+   * (see unwantedInFlight for those it does not have).
    */
-  replace(entries: readonly E[], now = Date.now()): Array<Job<E>> {
+  replace(entries: readonly E[], now = Date.now()): void {
     this.entries = entries;
     this.cursor = 0;
     this.generation++;
@@ -78,14 +77,23 @@ export class WorkList<E> {
     this.routedCount = 0;
     this.attached.clear();
     this.finishedInList = 0;
-    return this.unwantedInFlight();
   }
 
-  private unwantedInFlight(): Array<Job<E>> {
-    if (this.inFlight.size === 0) return [];
-    const missing = new Set(this.inFlightKeys.keys());
-    for (let i = 0; i < this.entries.length && missing.size > 0; i++) missing.delete(this.hooks.keyOf(this.entries[i]!));
-    return [...this.inFlight.values()].filter((job) => missing.has(this.hooks.keyOf(job.entry)));
+  /**
+   * The jobs in flight (as they are at the first step) whose entry the current list does not
+   * have: no longer wanted, so a pull may stop at its next server. One pass over the list, cut
+   * into steps of `chunk` entries (a million keys take a few hundred ms) so that the caller can
+   * yield to the event loop between them; it ends early once every job was found in the list.
+   */
+  *unwantedInFlight(chunk = 10_000): Generator<void, Array<Job<E>>, void> {
+    const jobs = [...this.inFlight.values()];
+    const missing = new Set(jobs.map((job) => this.hooks.keyOf(job.entry)));
+    const entries = this.entries;
+    for (let i = 0; i < entries.length && missing.size > 0; i++) {
+      missing.delete(this.hooks.keyOf(entries[i]!));
+      if ((i + 1) % chunk === 0) yield;
+    }
+    return jobs.filter((job) => missing.has(this.hooks.keyOf(job.entry)));
   }
 
   /** Bumped by every replace(); jobs carry the generation of the list they came from. */
