@@ -48,6 +48,8 @@ export interface FakePeer {
   readonly badSignatures: number;
   /** Authorization headers seen (to check what the puller sends). */
   readonly authHeaders: string[];
+  /** Expiry (unix seconds) of each signed locator requested, in order (to check its lifetime). */
+  readonly signatureExpiries: number[];
   /** Wake up every stalled or hung response (they end by cutting the connection). */
   releaseStalled(): void;
   close(): Promise<void>;
@@ -75,6 +77,7 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
   const stalled = new Set<Socket>();
   const sockets = new Set<Socket>();
   const authHeaders: string[] = [];
+  const signatureExpiries: number[] = [];
   let badSignatures = 0;
 
   const signatureOk = (locator: string, auth: string | undefined): boolean => {
@@ -89,7 +92,9 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
     const hash = locator.slice(0, 32);
     counts.set(hash, (counts.get(hash) ?? 0) + 1);
     authHeaders.push(req.headers.authorization ?? '');
-    if (req.method !== 'GET' || tryParseLocator(locator) === null) return void res.writeHead(400).end('bad request\n');
+    const parsed = tryParseLocator(locator);
+    if (parsed?.permission) signatureExpiries.push(parseInt(parsed.permission.expiryHex, 16));
+    if (req.method !== 'GET' || parsed === null) return void res.writeHead(400).end('bad request\n');
     if (!signatureOk(locator, req.headers.authorization)) {
       badSignatures++;
       return void res.writeHead(400).end('invalid signature\n');
@@ -176,6 +181,7 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
       return badSignatures;
     },
     authHeaders,
+    signatureExpiries,
     releaseStalled: () => {
       for (const s of stalled) s.destroy();
       stalled.clear();

@@ -247,6 +247,13 @@ describe('auth', () => {
     assert.equal((await request(`${ks.url}/pull`, { method: 'PUT', body: '[]', headers: admin })).status, 200);
   });
 
+  test('a repeated api_token is taken when the copies agree; copies that disagree are 400', async () => {
+    assert.equal((await get(`/mounts?api_token=${ROOT_TOKEN}&api_token=${ROOT_TOKEN}`, {})).status, 200);
+    const conflicting = await get(`/mounts?api_token=${ROOT_TOKEN}&api_token=${USER}`, {});
+    assert.equal(conflicting.status, 400);
+    assert.equal(conflicting.body.toString(), 'conflicting api_token parameters\n');
+  });
+
   test('health and metrics: the management token; none 401, another (even the root token) 403', async () => {
     for (const p of ['/_health/ping', '/metrics']) {
       assert.equal((await get(p, {})).status, 401, p);

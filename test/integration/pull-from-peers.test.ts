@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { signLocator } from '../../packages/protocol/src/index.ts';
 import { startFakePeer, type Behaviour, type FakePeer } from '../helpers/fake-peer.ts';
-import { freePort, ROOT_TOKEN, SIGNING_KEY, startKeepstore, volumeUuid, type Keepstore } from '../helpers/keepstore-process.ts';
+import { freePort, MGMT_TOKEN, ROOT_TOKEN, SIGNING_KEY, startKeepstore, volumeUuid, type Keepstore } from '../helpers/keepstore-process.ts';
 import {
   assertNoBadBlocks,
   hasBlock,
@@ -163,8 +163,22 @@ test('no log line of the puller carries a signature or a token', async () => {
   assert.equal(res.status, 401);
 });
 
-test('the fake peer saw our token and valid signatures only', () => {
-  assert.equal(bad.badSignatures + good.badSignatures, 0);
-  assert.ok(bad.authHeaders.length + good.authHeaders.length > 0);
-  for (const h of [...bad.authHeaders, ...good.authHeaders]) assert.equal(h, `Bearer ${ROOT_TOKEN}`);
+test('peers get a pull token of our own (never the admin or management token) and signatures that expire in minutes', async () => {
+  assert.equal(bad.badSignatures + good.badSignatures, 0, 'every signature valid for the token sent with it');
+  const headers = [...bad.authHeaders, ...good.authHeaders];
+  assert.ok(headers.length > 0);
+  const tokens = new Set(headers.map((h) => /^Bearer (\S+)$/.exec(h)?.[1]));
+  assert.ok(tokens.size >= 1 && tokens.size <= 2, `one random token per worker process: ${[...tokens].join(', ')}`);
+  for (const token of tokens) {
+    assert.ok(token !== undefined && token !== ROOT_TOKEN && token !== MGMT_TOKEN, 'neither the admin nor the management token');
+    // It grants nothing here: admin and management endpoints refuse it.
+    for (const [method, p] of [['GET', '/index'], ['GET', '/status.json'], ['GET', '/mounts'], ['PUT', '/pull'], ['GET', '/metrics']] as const) {
+      const res = await send(`${target.url}${p}`, method, method === 'PUT' ? '[]' : undefined, { Authorization: `Bearer ${token}` });
+      assert.ok(res.status === 401 || res.status === 403, `${method} ${p} with the pull token: ${res.status}`);
+    }
+  }
+  const expiries = [...bad.signatureExpiries, ...good.signatureExpiries];
+  assert.equal(expiries.length, headers.length, 'every request was signed');
+  const now = Date.now() / 1000;
+  for (const exp of expiries) assert.ok(exp > now - 600 && exp <= now + 300, `expires within 5 minutes (in ${Math.round(exp - now)} s)`);
 });

@@ -1,13 +1,15 @@
 /**
  * PUT /pull as an API: admin token required (401/403), 400 naming the bad entry with the
- * current list kept, [] and null clear it, and a 100 000-entry list is accepted and shown
- * queued in /status.json.
+ * current list kept (server URLs with credentials, a query or a fragment, and more servers
+ * than MAX_PULL_SERVERS included), [] and null clear it, a 100 000-entry list is accepted and
+ * shown queued in /status.json, and the entries logged at debug level carry no signature.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { MAX_PULL_SERVERS, signLocator } from '../../packages/protocol/src/index.ts';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
-import { SIGNING_KEY, startKeepstore, type Keepstore } from '../helpers/keepstore-process.ts';
-import { getStatus, makeBlock, putPullList, waitForPullIdle, type PullEntryJson } from '../helpers/pull-helpers.ts';
+import { adminHeaders, SIGNING_KEY, startKeepstore, type Keepstore } from '../helpers/keepstore-process.ts';
+import { getStatus, logsWith, makeBlock, putPullList, send, waitForPullIdle, type PullEntryJson } from '../helpers/pull-helpers.ts';
 
 let target: Keepstore;
 let peer: FakePeer; // answers nothing at all: pulls stay in flight, the rest stays queued
@@ -60,6 +62,14 @@ test('bad lists are refused with 400 naming the entry, and the current list is k
     ['invalid locator', [ok, ok, { locator: 'not-a-locator+3', servers: [peer.url] }], /^entry 2: invalid locator/],
     ['non-http server', [{ locator: good.locator, servers: ['ftp://keep.example:25107'] }], /^entry 0: servers\[0\].*not an http/],
     ['no servers', [{ locator: good.locator, servers: [] }], /^entry 0: servers must not be empty/],
+    ['credentials', [ok, { locator: good.locator, servers: [peer.url, 'http://keep:s3cr3t-pw@keep.example'] }], /^entry 1: servers\[1\] must not carry credentials/],
+    ['a query', [{ locator: good.locator, servers: [`${peer.url}/?api_token=s3cr3t-pw`] }], /^entry 0: servers\[0\] must not have a query or a fragment/],
+    ['a fragment', [{ locator: good.locator, servers: [`${peer.url}#x`] }], /^entry 0: servers\[0\] must not have a query or a fragment/],
+    [
+      'too many servers',
+      [ok, ok, { locator: good.locator, servers: Array.from({ length: MAX_PULL_SERVERS + 1 }, (_, i) => `http://keep${i}.example`) }],
+      new RegExp(`^entry 2: servers has ${MAX_PULL_SERVERS + 1} URLs, at most ${MAX_PULL_SERVERS} are allowed`),
+    ],
   ];
   const before = (await getStatus(target)).pullQueue.listSize;
   assert.ok(before > 0);
@@ -69,6 +79,23 @@ test('bad lists are refused with 400 naming the entry, and the current list is k
     assert.match(res.text, message, name);
     assert.equal((await getStatus(target)).pullQueue.listSize, before, `${name}: list kept`);
   }
+  assert.ok(!JSON.stringify(target.logs).includes('s3cr3t-pw'), 'no credential of a refused URL is logged');
+});
+
+test('pull and trash lists with signed locators are logged at debug level without their signatures', async () => {
+  const blocks = [makeBlock(11), makeBlock(12)];
+  const signed = blocks.map((b) => signLocator(b.locator, 'some-user-token', Math.floor(Date.now() / 1000) + 3600, 1209600, SIGNING_KEY));
+  const signatures = signed.map((s) => s.slice(s.indexOf('+A') + 2, s.indexOf('@')));
+  const pull = await putPullList(target, signed.map((locator) => ({ locator, servers: [peer.url] })));
+  assert.equal(pull.status, 200, pull.text);
+  const trash = await send(`${target.url}/trash`, 'PUT', JSON.stringify(signed.map((locator) => ({ locator, block_mtime: 1 }))), adminHeaders);
+  assert.equal(trash.status, 200, trash.text);
+  await target.waitForLog((l) => l.message === 'trash list entries');
+  const listed = JSON.stringify([...logsWith(target, 'pull list entries'), ...logsWith(target, 'trash list entries')]);
+  for (const b of blocks) assert.ok(listed.includes(b.locator), `${b.locator} is logged`);
+  const all = JSON.stringify(target.logs);
+  for (const sig of signatures) assert.ok(!all.includes(sig), 'no signature in any log line');
+  assert.equal((await putPullList(target, [])).status, 200);
 });
 
 test('[] and null clear the list: nothing queued, in-flight pulls finish', async () => {

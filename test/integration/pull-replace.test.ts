@@ -1,13 +1,14 @@
 /**
  * Replacing the pull list mid-way (DESIGN.md "The work lists"): entries not yet started are
  * dropped at once and never fetched (the fake peer counts requests); the entry in flight
- * finishes; an entry of the new list that is already in flight is not started twice.
+ * finishes; an entry of the new list that is already in flight is not started twice; an entry
+ * in flight that the new list no longer has stops before its next server.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
-import { getStatus, hasBlock, makeBlock, putPullList, waitForPullIdle, type Block } from '../helpers/pull-helpers.ts';
+import { getStatus, hasBlock, logsWith, makeBlock, putPullList, waitForPullIdle, type Block } from '../helpers/pull-helpers.ts';
 
 let target: Keepstore;
 let peer: FakePeer;
@@ -79,5 +80,28 @@ for (const [name, body] of [['[]', []], ['null', null]] as const) {
     await waitForPullIdle(target);
     assert.ok(await hasBlock(target.volumeRoot(0), slow.hash));
     for (const b of rest) assert.equal(peer.requests(b.hash), 0);
+  });
+}
+
+for (const [name, replacement] of [['a clear', () => []], ['a replace', () => blocks(2).map(entry)]] as const) {
+  test(`${name} stops a pull walking failing servers before its next server`, async () => {
+    // Every server stalls mid-body: each one costs pullIdleTimeout (2 s), 16 of them 32 s.
+    const walker = await startFakePeer({ signingKey: SIGNING_KEY });
+    try {
+      const b = makeBlock(50_000);
+      walker.serve(b.hash, b.data, 'stall');
+      const servers = Array.from({ length: 16 }, () => walker.url);
+      assert.equal((await putPullList(target, [{ locator: b.locator, servers }])).status, 200);
+      await waitFor(() => walker.requests(b.hash) >= 1, 10_000, 'the first server asked');
+      assert.equal((await putPullList(target, replacement())).status, 200);
+      await waitForPullIdle(target, undefined, 15_000);
+      const asked = walker.requests(b.hash);
+      assert.ok(asked <= 2, `stopped at the next server boundary: ${asked} of 16 servers asked`);
+      const line = logsWith(target, 'pull cancelled: the entry is no longer on the pull list').find((l) => l['locator'] === b.locator);
+      assert.ok(line, 'the cancellation is logged');
+    } finally {
+      walker.releaseStalled();
+      await walker.close();
+    }
   });
 }

@@ -15,6 +15,7 @@ import {
   placeOldBlock,
   putTrash,
   randomBlock,
+  status,
   trashListJson,
   trashOutcome,
   trashQueueIdle,
@@ -124,6 +125,44 @@ test('Arvados ordering rule: the newer copy on one volume survives, the old copy
   assert.equal((await trashOutcome(ks, from, hash, V1)).message, 'trash list entry skipped: block mtime does not match');
   assert.deepEqual(await blockFiles(roots[1]!, hash), [hash]);
   assert.equal(await mtimeNs(roots[1]!, hash), newer);
+});
+
+/** Outcome lines of trash jobs for `hash` logged since log index `from`. */
+const outcomesSince = (from: number, hash: string) =>
+  ks.logs.slice(from).filter((l) => String(l.locator).startsWith(hash) && (l.message === 'block trashed' || l.message.startsWith('trash list entry skipped')));
+
+for (const order of ['wrong mtime first', 'right mtime first'] as const) {
+  test(`two entries for one block with different block_mtime are judged each on its own (${order}); counts add up`, async () => {
+    const { data, hash } = randomBlock();
+    const mtime = await placeOldBlock(roots[0]!, hash, data, HOUR);
+    const locator = `${hash}+${data.length}`;
+    const right = { locator, blockMtime: mtime, mountUuid: V0 };
+    const wrong = { locator, blockMtime: mtime - 1000n, mountUuid: V0 };
+    await trashQueueIdle(ks);
+    const before = (await status(ks)).trashQueue;
+    const from = await sendList(trashListJson(order === 'wrong mtime first' ? [wrong, right] : [right, wrong]));
+    const q = await trashQueueIdle(ks);
+    assert.match((await blockFiles(roots[0]!, hash))[0]!, /\.trash\.\d+$/, 'the entry with the right mtime trashed the block');
+    const outcomes = outcomesSince(from, hash);
+    assert.equal(outcomes.length, 2, `one outcome per entry: ${JSON.stringify(outcomes)}`);
+    assert.equal(outcomes.filter((l) => l.message === 'block trashed').length, 1);
+    assert.deepEqual(
+      { listSize: q.listSize, queued: q.queued, inProgress: q.inProgress, done: q.done - before.done, failed: q.failed - before.failed },
+      { listSize: 2, queued: 0, inProgress: 0, done: 1, failed: 1 },
+    );
+  });
+}
+
+test('an entry fanned out to every volume counts once in /status.json', async () => {
+  const { data, hash } = randomBlock();
+  const mtime = await placeOldBlock(roots[0]!, hash, data, HOUR);
+  await trashQueueIdle(ks);
+  const before = (await status(ks)).trashQueue;
+  const from = await sendList(trashListJson([{ locator: `${hash}+${data.length}`, blockMtime: mtime }]));
+  const q = await trashQueueIdle(ks);
+  assert.equal(outcomesSince(from, hash).length, 2, 'one job per writable volume');
+  // Trashed on V0, not found on V1: the entry failed (a skipped job counts as failed), once.
+  assert.equal(q.done - before.done + (q.failed - before.failed), q.listSize);
 });
 
 test('a block PUT again after the balancer read the index is never trashed', async () => {

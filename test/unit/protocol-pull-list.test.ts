@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ListValidationError, ProtocolError, parsePullList } from '../../packages/protocol/src/index.ts';
+import { ListValidationError, MAX_PULL_SERVERS, ProtocolError, parsePullList } from '../../packages/protocol/src/index.ts';
 
 const LOC = 'acbd18db4cc2f85cedef654fccc4a4d8+3';
 const SERVERS = ['http://keep1.example:25107', 'https://keep2.example:25107'];
@@ -121,6 +121,26 @@ describe('parsePullList: rejected lists name the entry and the reason', () => {
     for (const bad of ['ftp://a.example', 'keep1:25107', 'http://', 'http//a.example', '', 'mailto:x@y', 'http:a.example', 'http://a.example:99999', 'http://a b.example']) {
       rejects(body({ ...ok, servers: [bad] }), 0, `entry 0: servers[0] ${JSON.stringify(bad)} is not an http:// or https:// URL`);
     }
+  });
+
+  it('a server with credentials: refused without echoing them', () => {
+    for (const bad of ['http://user:pass@keep1.example:25107', 'http://user@keep1.example', 'https://:secret@keep1.example/', 'http://@keep1.example']) {
+      rejects(body(ok, { ...ok, servers: ['http://a.example', bad] }), 1, 'entry 1: servers[1] must not carry credentials (user:password@)');
+    }
+  });
+
+  it('a server with a query or a fragment (it would swallow the locator)', () => {
+    for (const bad of ['http://keep1.example/?api_token=secret', 'http://keep1.example?', 'http://keep1.example#x', 'https://keep1.example/keep#']) {
+      rejects(body({ ...ok, servers: [bad] }), 0, 'entry 0: servers[0] must not have a query or a fragment');
+    }
+  });
+
+  it(`more than ${MAX_PULL_SERVERS} servers in one entry`, () => {
+    const many = Array.from({ length: MAX_PULL_SERVERS + 1 }, (_, i) => `http://keep${i}.example`);
+    assert.equal(parsePullList(body({ ...ok, servers: many.slice(0, MAX_PULL_SERVERS) }))[0]!.servers.length, MAX_PULL_SERVERS);
+    rejects(body(ok, { ...ok, servers: many }), 1, `entry 1: servers has ${MAX_PULL_SERVERS + 1} URLs, at most ${MAX_PULL_SERVERS} are allowed`);
+    // A million servers are refused from the count alone (no URL of them is looked at).
+    rejects(body({ ...ok, servers: new Array(1_000_000).fill(7) }), 0, `entry 0: servers has 1000000 URLs, at most ${MAX_PULL_SERVERS} are allowed`);
   });
 
   it('a mount_uuid that is not a string', () => {

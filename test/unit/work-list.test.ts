@@ -203,3 +203,63 @@ test('a million entries: accepting is O(1) and taking one is fast', () => {
   assert.equal(list.stats().inProgress, 1000);
   assert.equal(list.stats().queued, 999_000);
 });
+
+/** Runs unwantedInFlight to its end; returns its result and how many steps it took. */
+function unwanted(list: WorkList<E>, chunk?: number): { jobs: Array<Job<E>>; steps: number } {
+  const scan = list.unwantedInFlight(chunk);
+  let steps = 1;
+  for (let step = scan.next(); ; step = scan.next(), steps++) if (step.done) return { jobs: step.value, steps };
+}
+
+test('unwantedInFlight: the jobs in flight whose entry the current list does not have', () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v1'), e('b', 'v1'), e('c', 'v1')]);
+  assert.deepEqual(unwanted(list), { jobs: [], steps: 1 }, 'nothing in flight');
+  const [a, b] = [list.take(['v1'])!, list.take(['v1'])!];
+  list.replace([e('x', 'v1'), e('b', 'v1')]);
+  assert.deepEqual(names(unwanted(list).jobs), ['a'], 'b is still wanted');
+  list.replace([]);
+  assert.deepEqual(names(unwanted(list).jobs).sort(), ['a', 'b'], 'a clear abandons every job');
+  list.complete(a.id, true);
+  list.complete(b.id, false);
+  list.replace([e('y', 'v1')]);
+  assert.deepEqual(unwanted(list).jobs, []);
+});
+
+test('unwantedInFlight looks at a long list in steps, and stops once every job was found', () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v1')]);
+  const a = list.take(['v1'])!;
+  const many = Array.from({ length: 10 }, (_, i) => e(`n${i}`, 'v1'));
+  list.replace(many);
+  assert.deepEqual(unwanted(list, 3), { jobs: [a], steps: 4 }, '10 entries, 3 per step');
+  list.replace([...many, e('a', 'v1')]);
+  assert.deepEqual(unwanted(list, 3).jobs, []);
+  list.replace([e('a', 'v1'), ...many]);
+  assert.deepEqual(unwanted(list, 3), { jobs: [], steps: 1 }, 'found first: no more steps');
+});
+
+test('figures count entries and add up to listSize at every step: fan-out, duplicates, skips', () => {
+  const { list } = makeList();
+  list.replace([e('fan', 'v1', 'v2'), e('dup', 'v1'), e('dup', 'v1'), e('skip'), e('one', 'v2')]);
+  const addsUp = (when: string) => {
+    const s = list.stats();
+    assert.equal(s.queued + s.inProgress + s.done + s.failed, s.listSize, `${when}: ${JSON.stringify(s)}`);
+    return s;
+  };
+  addsUp('accepted');
+  const fan1 = list.take(['v1'])!;
+  const dup = list.take(['v1'])!;
+  assert.equal(list.take(['v1']), null, 'the twin of dup waits; skip was skipped');
+  assert.deepEqual([addsUp('v1 busy').inProgress, list.stats().failed], [3, 1], 'fan, dup and its waiting twin; the skip failed');
+  const fan2 = list.take(['v2'])!;
+  const one = list.take(['v2'])!;
+  assert.equal(addsUp('all started').inProgress, 4, 'fan counts once although it runs twice');
+  list.complete(fan1.id, true);
+  assert.equal(addsUp('half of fan done').done, 0);
+  list.complete(fan2.id, true);
+  list.complete(dup.id, true);
+  list.complete(one.id, false);
+  const s = addsUp('finished');
+  assert.deepEqual([s.done, s.failed, s.queued, s.inProgress], [3, 2, 0, 0], 'fan, dup and its twin done; skip and one failed');
+});

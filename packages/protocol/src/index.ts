@@ -18,9 +18,9 @@ export {
   signLocator,
   checkSignature,
 } from './signature.js';
-export { type TokenSources, extractToken } from './token.js';
+export { type TokenSources, extractToken, sameToken } from './token.js';
 export { type RendezvousVolume, rendezvousOrder } from './rendezvous.js';
 export { parseDuration } from './duration.js';
-export { type PullEntry, parsePullList } from './pull-list.js';
+export { type PullEntry, MAX_PULL_SERVERS, parsePullList } from './pull-list.js';
 export { type TrashEntry, parseTrashList } from './trash-list.js';
 export { type IntegerFieldScan, scanIntegerField } from './json-integer-field.js';

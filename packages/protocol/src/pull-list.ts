@@ -14,6 +14,9 @@ export interface PullEntry {
   mountUuid: string | null;
 }
 
+/** Most servers one pull entry may list (a block has a few replicas; more is a broken or hostile list). */
+export const MAX_PULL_SERVERS = 16;
+
 const HTTP_PREFIX_RE = /^https?:\/\//i;
 // The usual shape, `http(s)://host.name[:port][/]`, checked without building a URL object: a
 // list of a million entries must not cost millions of URL parses. Labels are delimited by
@@ -26,26 +29,40 @@ function withoutTrailingSlash(server: string): string {
   return server.endsWith('/') ? server.slice(0, -1) : server;
 }
 
-/** Full check with the WHATWG URL parser, for anything the plain pattern does not cover. */
-function parseServerUrl(server: string): string | null {
-  if (!HTTP_PREFIX_RE.test(server)) return null;
+/** A server URL, normalized (no trailing '/'), or why it is refused. */
+type ServerCheck = { url: string } | { problem: string };
+
+/**
+ * Full check with the WHATWG URL parser, for anything the plain pattern does not cover. A
+ * server is a base URL we append `/LOCATOR` to: credentials (`user:pass@`, which would be sent
+ * and logged), a query or a fragment (which would swallow the locator) are refused. The
+ * problem never quotes the URL: it may hold a password.
+ */
+function parseServerUrl(server: string): ServerCheck {
+  const notHttp = { problem: 'is not an http:// or https:// URL' };
+  if (!HTTP_PREFIX_RE.test(server)) return notHttp;
+  let url: URL;
   try {
-    const url = new URL(server);
-    const ok = (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-    return ok ? withoutTrailingSlash(server) : null;
+    url = new URL(server);
   } catch {
-    return null;
+    return notHttp;
   }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return notHttp;
+  // The raw text too: `http://@host` and `http://host/?` parse to empty credentials and query.
+  const authority = server.slice(server.indexOf('//') + 2).split(/[/?#]/, 1)[0] ?? '';
+  if (url.username !== '' || url.password !== '' || authority.includes('@')) return { problem: 'must not carry credentials (user:password@)' };
+  if (server.includes('?') || server.includes('#')) return { problem: 'must not have a query or a fragment' };
+  return { url: withoutTrailingSlash(server) };
 }
 
 /**
- * An http(s) server URL without its trailing '/', or null when it is not one. Results of the
- * full check are memoized per list: peers repeat from entry to entry.
+ * An http(s) server URL without its trailing '/', or why it is refused. Results of the full
+ * check are memoized per list: peers repeat from entry to entry.
  */
-function normalizeServer(server: string, cache: Map<string, string | null>): string | null {
+function normalizeServer(server: string, cache: Map<string, ServerCheck>): ServerCheck {
   const plain = PLAIN_SERVER_RE.exec(server);
   if (plain !== null && (plain[1] === undefined || Number(plain[1]) <= MAX_PORT)) {
-    return withoutTrailingSlash(server);
+    return { url: withoutTrailingSlash(server) };
   }
   let result = cache.get(server);
   if (result === undefined) {
@@ -55,21 +72,24 @@ function normalizeServer(server: string, cache: Map<string, string | null>): str
   return result;
 }
 
-function requireServers(entry: Record<string, unknown>, index: number, cache: Map<string, string | null>): string[] {
+function requireServers(entry: Record<string, unknown>, index: number, cache: Map<string, ServerCheck>): string[] {
   const servers = entry['servers'];
   if (!Array.isArray(servers)) {
     throw new ListValidationError(index, `servers must be a non-empty array of URLs, got ${describeJsonType(servers ?? null)}`);
   }
   if (servers.length === 0) throw new ListValidationError(index, 'servers must not be empty');
+  if (servers.length > MAX_PULL_SERVERS) {
+    throw new ListValidationError(index, `servers has ${servers.length} URLs, at most ${MAX_PULL_SERVERS} are allowed`);
+  }
   return servers.map((server: unknown, j) => {
     if (typeof server !== 'string') {
       throw new ListValidationError(index, `servers[${j}] must be a string, got ${describeJsonType(server)}`);
     }
-    const normalized = normalizeServer(server, cache);
-    if (normalized === null) {
-      throw new ListValidationError(index, `servers[${j}] ${quoteForMessage(server)} is not an http:// or https:// URL`);
-    }
-    return normalized;
+    const checked = normalizeServer(server, cache);
+    if ('url' in checked) return checked.url;
+    // Only a URL that is not one at all is quoted: the others may carry a password or a token.
+    const shown = checked.problem.startsWith('is not') ? ` ${quoteForMessage(server)}` : '';
+    throw new ListValidationError(index, `servers[${j}]${shown} ${checked.problem}`);
   });
 }
 
@@ -80,7 +100,7 @@ function requireServers(entry: Record<string, unknown>, index: number, cache: Ma
  */
 export function parsePullList(body: string): PullEntry[] {
   const items = parseListJson(body);
-  const serverCache = new Map<string, string | null>();
+  const serverCache = new Map<string, ServerCheck>();
   const entries: PullEntry[] = new Array<PullEntry>(items.length);
   for (let i = 0; i < items.length; i++) {
     const entry = requireEntryObject(items[i], i);

@@ -1,3 +1,5 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
 /** The raw request parts a caller's token can come from; the server fills in what it has. */
 export interface TokenSources {
   /** The Authorization header. */
@@ -80,4 +82,14 @@ export function extractToken(src: TokenSources): string | undefined {
     nonEmpty(src.apiTokenQuery) ??
     fromCookieHeader(src.cookieHeader)
   );
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * Whether `given` is `expected`, in constant time: both are hashed to fixed-length digests
+ * first, so neither where they differ nor how long `expected` is shows in the timing.
+ */
+export function sameToken(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
 }

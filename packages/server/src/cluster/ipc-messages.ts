@@ -15,6 +15,8 @@ export type PrimaryToWorker =
   | { type: 'rpc:reply'; id: number; result: RpcResult }
   /** Run one pull or trash job; the worker answers with `job:done` carrying the same id. */
   | { type: 'job'; id: number; job: JobSpec }
+  /** The job's entry is no longer on the list: stop at the next step boundary (a pull: before its next server). */
+  | { type: 'job:cancel'; id: number }
   /** A scrape: answer with `metrics:report` carrying the same id. */
   | { type: 'metrics:collect'; id: number };
 
@@ -46,7 +48,7 @@ export type RpcValue =
   | { method: 'list:commit'; accepted: number }
   | { method: 'metrics'; text: string; contentType: string };
 
-const PRIMARY_TYPES = new Set<string>(['init', 'shutdown', 'rpc:reply', 'job', 'metrics:collect'] satisfies PrimaryToWorker['type'][]);
+const PRIMARY_TYPES = new Set<string>(['init', 'shutdown', 'rpc:reply', 'job', 'job:cancel', 'metrics:collect'] satisfies PrimaryToWorker['type'][]);
 const WORKER_TYPES = new Set<string>(['hello', 'listening', 'rpc', 'list:batch', 'job:done', 'metrics:report'] satisfies WorkerToPrimary['type'][]);
 
 function hasType(msg: unknown, types: Set<string>): boolean {

@@ -110,6 +110,9 @@ function onMessage(msg: PrimaryToWorker): void {
     case 'job':
       worker?.jobs.start(msg.id, msg.job);
       return;
+    case 'job:cancel':
+      worker?.jobs.cancel(msg.id);
+      return;
     case 'shutdown':
       shutdown('shutdown');
       return;

@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { redactValue } from './redact.js';
 
 export type Logger = winston.Logger;
 
@@ -21,6 +22,15 @@ const serializeErrors = winston.format((info) => {
   return info;
 });
 
+/**
+ * Every field of every line (the message included) goes through the one signature redaction,
+ * so no call site that logs a locator, a list entry or a peer's error message can leak one.
+ */
+const redactLine = winston.format((info) => {
+  for (const key of Object.keys(info)) info[key] = redactValue(info[key]);
+  return info;
+});
+
 export function describeError(err: unknown): { name: string; message: string; code?: string } {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
   const code = (err as { code?: unknown }).code;
@@ -29,7 +39,7 @@ export function describeError(err: unknown): { name: string; message: string; co
 
 /** One logger per process: JSON lines (or text for humans) on stderr, tagged with the role. */
 export function createLogger(opts: LoggerOptions): Logger {
-  const base = [winston.format.timestamp(), serializeErrors()];
+  const base = [winston.format.timestamp(), serializeErrors(), redactLine()];
   const format =
     opts.format === 'json'
       ? winston.format.combine(...base, winston.format.json())

@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import fetch from 'node-fetch';
 import { IdleWatchdog } from './idle-watchdog.js';
-import { redactSignatures } from './peer-locator.js';
+import { redactSignatures } from '../log/redact.js';
 
 /** Options of one GET from a peer. */
 export interface PeerFetchOptions {

@@ -1,30 +1,33 @@
+import { randomBytes } from 'node:crypto';
 import { signLocator } from '@keepstore/protocol';
 import type { KeepstoreConfig } from '../config/config.js';
 
 /**
- * The token a pull signs with when the config has no system root token. Peers in one cluster
- * share the signing key, and a signature needs only key + token, so any token of our own
- * will do; the peer checks the signature, not who the token belongs to.
+ * The token pulls present to peers: random, made when this process starts, known to no one
+ * else, so it grants nothing, here or anywhere. Never the system root or management token:
+ * those never leave the server. Peers of one cluster share the signing key, and a signature
+ * needs only key + token, so the peer checks the signature, not whose token it is.
  */
-const FALLBACK_PULL_TOKEN = 'keepstore-ts-pull';
+const PULL_TOKEN = randomBytes(24).toString('hex');
 
 /** The token we present to peers (sent as `Authorization: Bearer`, and signed into the locator). */
-export function pullToken(config: KeepstoreConfig): string {
-  return config.systemRootToken !== '' ? config.systemRootToken : FALLBACK_PULL_TOKEN;
+export function pullToken(): string {
+  return PULL_TOKEN;
 }
 
 /**
- * `locator` signed with our own key for `token`, valid for blobSigningTTL from `nowMs`. Without
- * a key (signing off everywhere) the locator goes out unsigned, as Arvados does.
+ * How long the signature on a pull's GET stays valid. It is made just before each server is
+ * asked, so it only has to outlast the request's way to the peer and a clock skew between the
+ * two servers; a URL or token seen on the way is useless after it.
+ */
+export const PULL_SIGNATURE_LIFETIME_SECONDS = 300;
+
+/**
+ * `locator` signed with our own key for `token`, valid for PULL_SIGNATURE_LIFETIME_SECONDS
+ * from `nowMs`. blobSigningTTL still goes into the signed text, as the peer verifies with it.
+ * Without a key (signing off everywhere) the locator goes out unsigned, as Arvados does.
  */
 export function signForPeer(config: KeepstoreConfig, locator: string, token: string, nowMs = Date.now()): string {
-  const ttlSeconds = config.blobSigningTTL / 1000;
-  return signLocator(locator, token, Math.floor(nowMs / 1000 + ttlSeconds), ttlSeconds, config.blobSigningKey);
-}
-
-const SIGNATURE_HINT_RE = /\+A[^+@\s]*@[0-9a-f]*/g;
-
-/** `text` with every `+A<signature>@<expiry>` hint removed: signatures never reach a log line. */
-export function redactSignatures(text: string): string {
-  return text.replace(SIGNATURE_HINT_RE, '');
+  const expiry = Math.floor(nowMs / 1000) + PULL_SIGNATURE_LIFETIME_SECONDS;
+  return signLocator(locator, token, expiry, config.blobSigningTTL / 1000, config.blobSigningKey);
 }

@@ -26,7 +26,7 @@ interface ServerError {
 export class PullExecutor implements JobExecutor<'pull'> {
   constructor(private readonly ctx: WorkerContext) {}
 
-  async run(job: PullJob): Promise<JobOutcome> {
+  async run(job: PullJob, cancelled: AbortSignal): Promise<JobOutcome> {
     const started = Date.now();
     const hash = job.locator.slice(0, 32);
     const size = Number(job.locator.slice(33));
@@ -40,26 +40,36 @@ export class PullExecutor implements JobExecutor<'pull'> {
       this.ctx.log.info('pull list entry already stored: touched', { ...meta, mount: touched.uuid });
       return { ok: true, detail: { touched: true, mount: touched.uuid, durationMs: Date.now() - started } };
     }
-    return this.tryServers(job, hash, size, started);
+    return this.tryServers(job, hash, size, started, cancelled);
   }
 
-  /** Each server in order until one delivers; a full target falls back once per server. */
-  private async tryServers(job: PullJob, hash: string, size: number, started: number): Promise<JobOutcome> {
+  /**
+   * Each server in order until one delivers; a full target falls back once per server. Each
+   * request is signed just before it goes out (the signature lives minutes). A job whose entry
+   * left the list (`cancelled`) stops before its next request: the transfer under way finishes.
+   */
+  private async tryServers(job: PullJob, hash: string, size: number, started: number, cancelled: AbortSignal): Promise<JobOutcome> {
     const meta = { locator: job.locator, mount: job.volume };
-    const token = pullToken(this.ctx.config);
+    const token = pullToken();
     // The target first; a full one (found by store() before a byte is read, or by ENOSPC
     // mid-write) falls back below. No statfs of our own: store() checks the room anyway.
-    const spec: AttemptSpec = { hash, size, signedLocator: signForPeer(this.ctx.config, job.locator, token), only: job.volume };
+    const spec: AttemptSpec = { hash, size, signedLocator: '', only: job.volume };
     const fetchOpts = { token, connectTimeoutMs: this.ctx.config.pullConnectTimeout, idleTimeoutMs: this.ctx.config.pullIdleTimeout };
+    const attempt = async (server: string): Promise<AttemptResult | null> => {
+      if (cancelled.aborted) return null;
+      spec.signedLocator = signForPeer(this.ctx.config, job.locator, token);
+      return pullFrom(this.ctx.volumes, server, spec, fetchOpts);
+    };
     const errors: ServerError[] = [];
     for (const server of job.servers) {
-      let r = await pullFrom(this.ctx.volumes, server, spec, fetchOpts);
-      if (r.kind === 'full' && !job.pinned && spec.only !== undefined) {
+      let r = await attempt(server);
+      if (r?.kind === 'full' && !job.pinned && spec.only !== undefined) {
         // The target is full (a stream cannot be replayed): ask again, for anywhere with room.
         this.ctx.log.info('pull target volume is full, falling back to the next writable volume', meta);
         spec.only = undefined;
-        r = await pullFrom(this.ctx.volumes, server, spec, fetchOpts);
+        r = await attempt(server);
       }
+      if (r === null) return this.cancelledJob(meta, errors);
       if (r.kind === 'stored') return this.pulled(job, server, r, started);
       if (r.kind === 'peer') {
         errors.push({ server, error: r.error });
@@ -107,6 +117,12 @@ export class PullExecutor implements JobExecutor<'pull'> {
   private writeFailed(job: PullJob, mount: string, server: string, r: { error: string }): JobOutcome {
     this.ctx.log.error(`error writing data to ${mount}`, { locator: job.locator, mount, server, error: r.error });
     return { ok: false, error: `error writing data to ${mount}: ${r.error}` };
+  }
+
+  private cancelledJob(meta: { locator: string; mount: string }, errors: ServerError[]): JobOutcome {
+    const reason = 'pull cancelled: the entry is no longer on the pull list';
+    this.ctx.log.info(reason, { ...meta, serversTried: errors.length, errors });
+    return { ok: false, error: reason };
   }
 
   private skip(reason: string, meta: { locator: string; mount: string }): JobOutcome {

@@ -3,9 +3,12 @@ import { describeError } from '../log/logger.js';
 import type { JobOutcome, JobSpec, ListKind } from '../worklist/list-wire.js';
 import type { WorkerToPrimary } from '../cluster/ipc-messages.js';
 
-/** Carries out one kind of job on this worker's volumes. */
+/**
+ * Carries out one kind of job on this worker's volumes. `cancelled` is aborted when the job's
+ * entry left the list: an executor with several steps (a pull's servers) stops at the next one.
+ */
 export interface JobExecutor<K extends ListKind> {
-  run(job: Extract<JobSpec, { kind: K }>): Promise<JobOutcome>;
+  run(job: Extract<JobSpec, { kind: K }>, cancelled: AbortSignal): Promise<JobOutcome>;
 }
 
 export type Executors = { [K in ListKind]: JobExecutor<K> };
@@ -16,6 +19,8 @@ export type Executors = { [K in ListKind]: JobExecutor<K> };
  */
 export class JobRunner {
   private readonly running = new Set<Promise<void>>();
+  /** Cancellation of each job in flight, by the primary's job id. */
+  private readonly cancellers = new Map<number, AbortController>();
 
   constructor(
     private readonly executors: Executors,
@@ -24,9 +29,19 @@ export class JobRunner {
   ) {}
 
   start(id: number, job: JobSpec): void {
-    const p = this.execute(job).then((outcome) => this.send({ type: 'job:done', id, kind: job.kind, outcome }));
+    const canceller = new AbortController();
+    this.cancellers.set(id, canceller);
+    const p = this.execute(job, canceller.signal).then((outcome) => this.send({ type: 'job:done', id, kind: job.kind, outcome }));
     this.running.add(p);
-    void p.finally(() => this.running.delete(p));
+    void p.finally(() => {
+      this.running.delete(p);
+      this.cancellers.delete(id);
+    });
+  }
+
+  /** The primary no longer wants job `id` (its list was replaced or cleared). Unknown ids: nothing. */
+  cancel(id: number): void {
+    this.cancellers.get(id)?.abort();
   }
 
   /** Resolves when every job started so far has reported (shutdown waits for this). */
@@ -38,9 +53,9 @@ export class JobRunner {
     return this.running.size;
   }
 
-  private async execute(job: JobSpec): Promise<JobOutcome> {
+  private async execute(job: JobSpec, cancelled: AbortSignal): Promise<JobOutcome> {
     try {
-      return job.kind === 'pull' ? await this.executors.pull.run(job) : await this.executors.trash.run(job);
+      return job.kind === 'pull' ? await this.executors.pull.run(job, cancelled) : await this.executors.trash.run(job, cancelled);
     } catch (err) {
       // Executors report failures as outcomes; anything thrown here is a bug worth logging loudly.
       this.log.error(`${job.kind} job crashed`, { locator: job.locator, mount: job.volume, error: describeError(err) });

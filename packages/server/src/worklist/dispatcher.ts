@@ -48,9 +48,32 @@ export class Dispatcher<E> {
     });
   }
 
+  /** Replace the list; jobs in flight whose entry it no longer has are told to stop early. */
   replace(entries: readonly E[]): void {
     this.list.replace(entries);
     this.pump();
+    void this.cancelUnwanted();
+  }
+
+  /**
+   * Send `job:cancel` for the jobs in flight that the current list no longer has, looking for
+   * them in steps (yielding between them) so that a list of millions never blocks the primary.
+   * A newer list abandons the search and runs its own.
+   */
+  private async cancelUnwanted(): Promise<void> {
+    const generation = this.list.currentGeneration;
+    const scan = this.list.unwantedInFlight();
+    let step = scan.next();
+    while (!step.done) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.list.currentGeneration !== generation) return;
+      step = scan.next();
+    }
+    const unwanted = new Set(step.value);
+    if (unwanted.size === 0) return;
+    for (const [workerId, { jobs }] of this.inFlight) {
+      for (const job of jobs.values()) if (unwanted.has(job)) this.pool.send(workerId, { type: 'job:cancel', id: job.id });
+    }
   }
 
   /** Stop or resume handing out jobs (trash lists are kept but not run when blobTrash is off). */

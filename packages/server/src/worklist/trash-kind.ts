@@ -27,7 +27,9 @@ export class TrashDispatcher extends Dispatcher<TrashItem> {
       {
         kind: 'trash',
         concurrency: () => pool.currentConfig.trashConcurrency,
-        hooks: itemHooks<TrashItem>(log, (item) => routeTrash(item, pool.currentConfig)),
+        // Two entries for one block with different block_mtime are two jobs: each is judged on
+        // its own mtime (one identical to an entry in flight still waits for it).
+        hooks: itemHooks<TrashItem>(log, (item) => routeTrash(item, pool.currentConfig), (item) => item[1]),
         toJob: (job) => ({ kind: 'trash', locator: job.entry[0], blockMtime: job.entry[1], volume: job.volume }),
       },
       log,

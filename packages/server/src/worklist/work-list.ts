@@ -49,8 +49,11 @@ export class WorkList<E> {
   private readonly inFlight = new Map<number, Job<E>>();
   private readonly inFlightKeys = new Map<string, number>();
   private nextJobId = 1;
+  /** Entries finished (done: every job of it succeeded), over every list so far. */
   private done = 0;
   private failed = 0;
+  /** Entries of the current list finished (done, failed or skipped). */
+  private finishedInList = 0;
   private readonly finishedListeners: EntryFinishedListener[] = [];
   /**
    * Ordinals of current entries skipped because the same entry (key) was in flight, e.g. from
@@ -62,7 +65,8 @@ export class WorkList<E> {
 
   /**
    * Replace the list whole: what was not yet dispatched is dropped at once; jobs in flight
-   * finish and are counted; entries of the new list that are in flight are not started again.
+   * finish and are counted; entries of the new list that are in flight are not started again
+   * (see unwantedInFlight for those it does not have).
    */
   replace(entries: readonly E[], now = Date.now()): void {
     this.entries = entries;
@@ -72,6 +76,24 @@ export class WorkList<E> {
     this.routed.clear();
     this.routedCount = 0;
     this.attached.clear();
+    this.finishedInList = 0;
+  }
+
+  /**
+   * The jobs in flight (as they are at the first step) whose entry the current list does not
+   * have: no longer wanted, so a pull may stop at its next server. One pass over the list, cut
+   * into steps of `chunk` entries (a million keys take a few hundred ms) so that the caller can
+   * yield to the event loop between them; it ends early once every job was found in the list.
+   */
+  *unwantedInFlight(chunk = 10_000): Generator<void, Array<Job<E>>, void> {
+    const jobs = [...this.inFlight.values()];
+    const missing = new Set(jobs.map((job) => this.hooks.keyOf(job.entry)));
+    const entries = this.entries;
+    for (let i = 0; i < entries.length && missing.size > 0; i++) {
+      missing.delete(this.hooks.keyOf(entries[i]!));
+      if ((i + 1) % chunk === 0) yield;
+    }
+    return jobs.filter((job) => missing.has(this.hooks.keyOf(job.entry)));
   }
 
   /** Bumped by every replace(); jobs carry the generation of the list they came from. */
@@ -105,8 +127,6 @@ export class WorkList<E> {
   complete(jobId: number, ok: boolean): Job<E> | undefined {
     const job = this.release(jobId);
     if (!job) return undefined;
-    if (ok) this.done++;
-    else this.failed++;
     const fanout = job.fanout;
     if (fanout) fanout.failed ||= !ok;
     if (!fanout || --fanout.remaining === 0) this.notifyFinished(job.generation, job.ordinal, fanout ? !fanout.failed : ok);
@@ -129,10 +149,27 @@ export class WorkList<E> {
     for (const ordinal of orphans) this.routeEntry(ordinal);
   }
 
+  /**
+   * Queue figures, in entries (an entry fanned out to several volumes counts once, and so
+   * does a duplicate that finished with its twin): `queued` entries of the current list not
+   * started yet, `inProgress` entries running (a replaced list's included), `done` and
+   * `failed` entries finished since start. For the current list, queued + its running and
+   * finished entries = listSize, always.
+   */
   stats(): QueueStats & { listAgeSeconds: number; listSize: number } {
+    const running = new Set<string>();
+    let runningInList = 0;
+    for (const job of this.inFlight.values()) {
+      const id = `${job.generation}:${job.ordinal}`;
+      if (running.has(id)) continue;
+      running.add(id);
+      if (job.generation === this.generation) runningInList++;
+    }
+    let waiting = 0; // entries finishing with a twin in flight: running too
+    for (const ordinals of this.attached.values()) waiting += ordinals.length;
     return {
-      queued: this.entries.length - this.cursor + this.routedCount,
-      inProgress: this.inFlight.size,
+      queued: this.entries.length - this.finishedInList - runningInList - waiting,
+      inProgress: running.size + waiting,
       done: this.done,
       failed: this.failed,
       listAgeSeconds: Math.round((Date.now() - this.replacedAt) / 1000),
@@ -176,7 +213,6 @@ export class WorkList<E> {
     const entry = this.entries[ordinal]!;
     const route = this.hooks.route(entry);
     if ('skip' in route) {
-      this.failed++;
       this.hooks.onSkip?.(entry, route.skip);
       this.notifyFinished(this.generation, ordinal, false);
       return [];
@@ -205,6 +241,9 @@ export class WorkList<E> {
   }
 
   private notifyFinished(generation: number, ordinal: number, ok: boolean): void {
+    if (ok) this.done++;
+    else this.failed++;
+    if (generation === this.generation) this.finishedInList++;
     for (const listener of this.finishedListeners) listener(generation, ordinal, ok);
   }
 

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../log/logger.js';
+import { redactSignatures } from '../../log/redact.js';
 
 /**
  * Permission hints carry signatures; the query string may carry api_token. Log neither.
@@ -9,7 +10,7 @@ import type { Logger } from '../../log/logger.js';
 export function redactPath(originalUrl: string): string {
   const path = percentDecode(originalUrl.split(/[?#]/)[0] ?? '');
   // Control characters (a decoded %0A) would split a text log line or a one-line error body.
-  return path.replace(/\+A[^+/]*/g, '').replace(/[\x00-\x1f\x7f]/g, '?');
+  return redactSignatures(path).replace(/[\x00-\x1f\x7f]/g, '?');
 }
 
 function percentDecode(path: string): string {
