@@ -134,3 +134,44 @@ test('a 1 000 000-entry trash list in Redis is resumed at start, and a new list 
   const current = (await redis.get(keys.current))!;
   assert.equal(await redis.hget(keys.generation(current).meta, 'count'), '1');
 });
+
+test('corrupt entries in a persisted pull list are skipped on resume with one line each; the rest is pulled', async () => {
+  const prefix = `t${randomBytes(4).toString('hex')}:`;
+  const uuid = 'zzzzz-bi6l4-00000000000000d';
+  const keys = listKeys(prefix, uuid, 'pull');
+  const blocks = Array.from({ length: 6 }, () => makeBlock(512));
+  for (const b of blocks) peer.serve(b.hash, b.data);
+  // The list as a keepstore persists it, then garbage written over three of its nine entries.
+  const items: ListItem[] = [...blocks.map((b): ListItem => [b.locator, 0, null]), ['x', 0, null], ['x', 0, null], ['x', 0, null]];
+  const writer = new ListWriter(redis, keys);
+  const gen = await writer.allocate();
+  await writer.write(gen, { kind: 'pull', items, serverLists: [[peer.url]], acceptedAt: Date.now() }, () => false);
+  await writer.makeCurrent(gen);
+  const chunk = (await redis.lindex(keys.generation(gen).entries, 0))!.split('\n');
+  chunk[6] = 'not-a-locator\t0\t';
+  chunk[7] = `${blocks[0]!.hash}+512\t99\t`; // a server list that does not exist
+  chunk[8] = 'no fields at all';
+  await redis.lset(keys.generation(gen).entries, 0, chunk.join('\n'));
+
+  const opts = { workers: 1, volumeCount: 1, config: redisConfig(prefix, uuid) };
+  const ks = await startKeepstore(opts);
+  cleanups.push(() => ks.destroy());
+  const resumed = await ks.waitForLog((l) => l.message === 'resumed pull list from redis');
+  assert.equal(resumed['resumed'], blocks.length);
+  assert.equal(resumed['skippedCorrupt'], 3);
+  const skips = ks.logs.filter((l) => l.message === 'skipped a corrupt pull list entry resumed from redis');
+  assert.deepEqual(skips.map((l) => [l.level, l['ordinal']]), [['warn', 6], ['warn', 7], ['warn', 8]]);
+  assert.match(String(skips[0]!['reason']), /invalid locator "not-a-locator"/);
+  assert.match(String(skips[1]!['reason']), /servers must be a non-empty array/);
+  assert.match(String(skips[2]!['reason']), /invalid locator "no fields at all"/);
+  await waitForPullIdle(ks, blocks.length, 20_000);
+  for (const b of blocks) assert.ok(await hasBlock(ks.volumeRoot(0), b.hash), `${b.locator} stored`);
+  assert.ok(!ks.logs.some((l) => /job crashed/.test(l.message)), 'no job crashed');
+  // The skipped entries are recorded as finished: a restart resumes nothing and says nothing.
+  await waitFor(async () => (await redis.bitcount(keys.generation(gen).done)) === items.length, 10_000, 'every entry finished in redis');
+  assert.equal(await ks.stop(), 0);
+  const again = await startKeepstore({ ...opts, dir: ks.dir });
+  cleanups.push(() => again.destroy());
+  await again.waitForLog((l) => l.message === 'resumed pull list from redis');
+  assert.ok(!again.logs.some((l) => /corrupt/.test(l.message)));
+});

@@ -36,8 +36,13 @@ test('a chunk can be a slice of the list; an empty chunk decodes to nothing', ()
   assert.equal(out.length, 2);
 });
 
-test('a corrupt chunk is an error, not a silent partial list', () => {
-  assert.throws(() => decodeChunk('pull', 'no tabs here', []), /corrupt pull list chunk/);
+test('a line without its fields still decodes to one entry (one the resume validation refuses), never to a shorter list', () => {
+  const out: ListItem[] = [];
+  decodeChunk('pull', 'no tabs here\nacbd18db4cc2f85cedef654fccc4a4d8+3\t0\t', out);
+  assert.deepEqual(out, [['no tabs here', -1, null], ['acbd18db4cc2f85cedef654fccc4a4d8+3', 0, null]]);
+  const trash: ListItem[] = [];
+  decodeChunk('trash', 'junk', trash);
+  assert.deepEqual(trash, [['junk', '', null]]);
 });
 
 test('Bitset uses the Redis bitmap layout (bit 0 is the high bit of byte 0)', () => {

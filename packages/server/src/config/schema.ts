@@ -29,6 +29,9 @@ const volume = z.strictObject({
   storageClasses: z.array(z.string().min(1)).min(1).default(['default']),
 });
 
+/** The uuid of a server without `redis` that names none. */
+const DEFAULT_UUID = 'zzzzz-bi6l4-000000000000000';
+
 const storageClass = z.strictObject({ priority: z.number().int().default(0) });
 
 const redis = z.strictObject({
@@ -40,8 +43,11 @@ const redis = z.strictObject({
 /** The configuration file, with every default in one place (units in comments). */
 export const configSchema = z
   .strictObject({
-    /** This server's uuid: namespaces its Redis keys and names it in the fleet view. */
-    uuid: z.string().regex(UUID_RE).default('zzzzz-bi6l4-000000000000000'),
+    /**
+     * This server's uuid: namespaces its Redis keys and names it in the fleet view. Required
+     * with `redis` (servers sharing a Redis are told apart by it), else DEFAULT_UUID.
+     */
+    uuid: z.string().regex(UUID_RE).optional(),
     listen: listen.default('127.0.0.1:25107'),
     /** How peers and the fleet view reach us; default http://<listen>. */
     publicUrl: z.string().url().optional(),
@@ -87,7 +93,11 @@ export const configSchema = z
     if (cfg.blobSigningKey !== undefined && cfg.blobSigningKeyFile !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['blobSigningKeyFile'], message: 'set blobSigningKey or blobSigningKeyFile, not both' });
     }
-  });
+    if (cfg.redis !== undefined && cfg.uuid === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['uuid'], message: 'required when redis is configured: servers sharing a Redis are told apart by their uuid' });
+    }
+  })
+  .transform(({ uuid, ...cfg }) => ({ uuid: uuid ?? DEFAULT_UUID, ...cfg }));
 
 export type ConfigFile = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

@@ -23,13 +23,20 @@ export function encodeChunk(items: readonly ListItem[], start: number, end: numb
   return lines.join('\n');
 }
 
-/** Decode a chunk written by encodeChunk, appending to `out`. */
+/**
+ * Decode a chunk written by encodeChunk, appending to `out`: one entry per line, always (the
+ * count check of a read relies on it). A line without its fields becomes an entry the resume
+ * validation refuses (the whole line as locator, no server list, no mtime).
+ */
 export function decodeChunk(kind: ListKind, chunk: string, out: ListItem[]): void {
   if (chunk === '') return;
   for (const line of chunk.split('\n')) {
     const t1 = line.indexOf('\t');
     const t2 = line.indexOf('\t', t1 + 1);
-    if (t1 < 0 || t2 < 0) throw new Error(`corrupt ${kind} list chunk in redis: ${JSON.stringify(line.slice(0, 80))}`);
+    if (t1 < 0 || t2 < 0) {
+      out.push(kind === 'pull' ? [line, -1, null] : [line, '', null]);
+      continue;
+    }
     const locator = line.slice(0, t1);
     const second = line.slice(t1 + 1, t2);
     const mount = t2 + 1 < line.length ? line.slice(t2 + 1) : null;

@@ -73,6 +73,7 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.state = 'down'; // nothing is attempted on a closed connection
     try {
       await this.client.quit();
     } catch {
