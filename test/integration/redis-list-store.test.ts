@@ -15,7 +15,8 @@ import type { ListItem } from '../../packages/server/src/redis/list-codec.ts';
 import { ListPersister } from '../../packages/server/src/redis/list-persister.ts';
 import { readCurrentList } from '../../packages/server/src/redis/list-reader.ts';
 import { ListWriter, type ListSnapshot } from '../../packages/server/src/redis/list-writer.ts';
-import { listKeys, type ListKeys } from '../../packages/server/src/redis/redis-keys.ts';
+import { legacyListKeys, listKeys, type ListKeys } from '../../packages/server/src/redis/redis-keys.ts';
+import { migrateLegacyLayout } from '../../packages/server/src/redis/legacy-migration.ts';
 import { loadUnfinished } from '../../packages/server/src/redis/resume.ts';
 
 const UUID = 'zzzzz-bi6l4-000000000000009';
@@ -208,4 +209,30 @@ test('Bitset from a Redis bitmap agrees with BITCOUNT and GETBIT', async () => {
   assert.equal(bits.cardinality, await redis.bitcount(key));
   for (const n of [0, 7, 8, 1000, 99_999]) assert.ok(bits.has(n));
   assert.ok(!bits.has(1));
+});
+
+test('a list of the layout before hash tags is migrated once, with its progress, and the old keys deleted', async () => {
+  const prefix = `t${randomBytes(4).toString('hex')}:`;
+  const legacy = legacyListKeys(prefix, UUID, 'pull');
+  const writer = new ListWriter(redis, legacy);
+  const list = pullList(5, 12_000);
+  const old = await writer.allocate();
+  await writer.write(old, list, () => false);
+  const done = new Bitset(list.items.length);
+  for (const i of [0, 3, 11_999]) done.set(i);
+  await writer.writeDone(old, done.snapshot());
+  await writer.makeCurrent(old);
+  const aborted = await writer.allocate(); // a write a crash left behind
+  await writer.write(aborted, pullList(6, 10), () => false);
+
+  const moved = await migrateLegacyLayout(redis, prefix, UUID);
+  assert.deepEqual(moved.map((m) => [m.kind, m.entries, m.finished]), [['pull', 12_000, 3]]);
+  const resumed = (await loadUnfinished(redis, listKeys(prefix, UUID, 'pull'), 'pull'))!;
+  assert.equal(resumed.total, 12_000);
+  assert.equal(resumed.finished, 3);
+  assert.deepEqual(resumed.snapshot.items, list.items.filter((_, i) => !done.has(i)));
+  assert.deepEqual(resumed.snapshot.serverLists, list.serverLists);
+  const [, left] = await redis.scan('0', 'MATCH', `${prefix}server:${UUID}:*`, 'COUNT', 10_000);
+  assert.deepEqual(left, [], 'no key of the old layout is left');
+  assert.deepEqual(await migrateLegacyLayout(redis, prefix, UUID), [], 'once');
 });

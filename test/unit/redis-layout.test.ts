@@ -5,7 +5,7 @@ import { formatFleet } from '../../packages/server/src/redis/fleet-table.ts';
 import type { HeartbeatRecord } from '../../packages/server/src/redis/heartbeat-record.ts';
 import { parseHeartbeat } from '../../packages/server/src/redis/heartbeat-record.ts';
 import { decodeChunk, encodeChunk, type ListItem } from '../../packages/server/src/redis/list-codec.ts';
-import { heartbeatKey, heartbeatPattern, listKeys } from '../../packages/server/src/redis/redis-keys.ts';
+import { heartbeatKey, heartbeatPattern, legacyListKeys, listKeys } from '../../packages/server/src/redis/redis-keys.ts';
 
 const UUID = 'zzzzz-bi6l4-000000000000001';
 const MOUNT = 'zzzzz-nyw5e-000000000000002';
@@ -60,19 +60,20 @@ test('Bitset uses the Redis bitmap layout (bit 0 is the high bit of byte 0)', ()
   assert.equal(new Bitset(10, null).cardinality, 0);
 });
 
-test('keys are namespaced by prefix and server uuid, generations by number', () => {
+test('keys are namespaced by prefix and server uuid (a hash tag: one Cluster slot per server), generations by number', () => {
   const k = listKeys('ks:', UUID, 'pull');
-  assert.equal(k.current, `ks:server:${UUID}:pull:current`);
-  assert.equal(k.generations, `ks:server:${UUID}:pull:generations`);
-  assert.equal(k.sequence, `ks:server:${UUID}:sequence`);
+  assert.equal(k.current, `ks:server:{${UUID}}:pull:current`);
+  assert.equal(k.generations, `ks:server:{${UUID}}:pull:generations`);
+  assert.equal(k.sequence, `ks:server:{${UUID}}:sequence`);
   assert.equal(listKeys('ks:', UUID, 'trash').sequence, k.sequence, 'one sequence: generation numbers never collide');
   assert.deepEqual(k.generation('7'), {
-    meta: `ks:server:${UUID}:pull:gen:7:meta`,
-    entries: `ks:server:${UUID}:pull:gen:7:entries`,
-    servers: `ks:server:${UUID}:pull:gen:7:servers`,
-    done: `ks:server:${UUID}:pull:gen:7:done`,
+    meta: `ks:server:{${UUID}}:pull:gen:7:meta`,
+    entries: `ks:server:{${UUID}}:pull:gen:7:entries`,
+    servers: `ks:server:{${UUID}}:pull:gen:7:servers`,
+    done: `ks:server:{${UUID}}:pull:gen:7:done`,
   });
-  assert.equal(heartbeatKey('ks:', UUID), `ks:heartbeat:${UUID}`);
+  assert.equal(heartbeatKey('ks:', UUID), `ks:heartbeat:{${UUID}}`);
+  assert.equal(legacyListKeys('ks:', UUID, 'pull').current, `ks:server:${UUID}:pull:current`, 'the layout before hash tags, to migrate');
   assert.equal(heartbeatPattern('ks:'), 'ks:heartbeat:*');
   assert.equal(heartbeatPattern('a*b?[c]:'), 'a\\*b\\?\\[c\\]:heartbeat:*', 'glob characters in a prefix are literal');
 });
@@ -82,6 +83,7 @@ function record(url: string, uuid: string, queued: number): HeartbeatRecord {
   return {
     url,
     uuid,
+    host: 'keep-host',
     pid: 1,
     startedAt: new Date().toISOString(),
     updatedAt: new Date(Date.now() - 2_000).toISOString(),

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { ListKind } from '../worklist/list-wire.js';
 import { Bitset } from './bitset.js';
 import { decodeChunk, type ListItem } from './list-codec.js';
@@ -27,7 +27,7 @@ class GenerationGone extends Error {}
  * meanwhile), the count check notices and the read starts over on the new current one.
  * Returns null when no list was ever persisted.
  */
-export async function readCurrentList(redis: Redis, keys: ListKeys, kind: ListKind, attempts = 5): Promise<StoredList | null> {
+export async function readCurrentList(redis: RedisClient, keys: ListKeys, kind: ListKind, attempts = 5): Promise<StoredList | null> {
   for (let attempt = 1; ; attempt++) {
     const gen = await redis.get(keys.current);
     if (gen === null) return null;
@@ -39,7 +39,7 @@ export async function readCurrentList(redis: Redis, keys: ListKeys, kind: ListKi
   }
 }
 
-async function readGeneration(redis: Redis, keys: ListKeys, kind: ListKind, gen: string): Promise<StoredList> {
+async function readGeneration(redis: RedisClient, keys: ListKeys, kind: ListKind, gen: string): Promise<StoredList> {
   const k = keys.generation(gen);
   const meta = await redis.hgetall(k.meta);
   if (!meta['count']) throw new GenerationGone(`generation ${gen} has no meta`);
@@ -56,7 +56,7 @@ async function readGeneration(redis: Redis, keys: ListKeys, kind: ListKind, gen:
   return { generation: gen, kind, items, serverLists, done, acceptedAt: Number(meta['acceptedAt'] ?? 0) };
 }
 
-async function readChunks(redis: Redis, key: string, chunks: number, each: (chunk: string) => void): Promise<void> {
+async function readChunks(redis: RedisClient, key: string, chunks: number, each: (chunk: string) => void): Promise<void> {
   for (let start = 0; start < chunks; start += CHUNKS_PER_READ) {
     const part = await redis.lrange(key, start, Math.min(start + CHUNKS_PER_READ, chunks) - 1);
     if (part.length === 0) throw new GenerationGone(`${key} vanished mid-read`);

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { ListKind } from '../worklist/list-wire.js';
 import { CHUNK_SIZE, SERVER_CHUNK_SIZE, encodeChunk, type ListItem } from './list-codec.js';
 import type { ListKeys } from './redis-keys.js';
@@ -24,7 +24,7 @@ const BITS_PER_PIPELINE = 10_000;
  */
 export class ListWriter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: ListKeys,
   ) {}
 

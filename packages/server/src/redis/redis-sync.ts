@@ -6,6 +6,7 @@ import type { ListKind } from '../worklist/list-wire.js';
 import type { UploadedList } from '../worklist/list-uploads.js';
 import type { WorkLists } from '../worklist/work-lists.js';
 import { Heartbeat } from './heartbeat.js';
+import { migrateLegacyLayout } from './legacy-migration.js';
 import type { HeartbeatRecord } from './heartbeat-record.js';
 import { ListPersister } from './list-persister.js';
 import { ListWriter, type ListSnapshot } from './list-writer.js';
@@ -56,6 +57,7 @@ export class RedisSync {
   private resuming: Promise<void> | null = null;
   /** Our uuid's heartbeat key is ours (claimed): only then are our keys read or written. */
   private claimed = false;
+  private migrated = false;
 
   /** The Redis side of the primary, or null when no `redis` is configured (lists in memory only). */
   static fromConfig(config: KeepstoreConfig, pool: WorkerPool, lists: WorkLists, log: Logger): RedisSync | null {
@@ -69,7 +71,7 @@ export class RedisSync {
     private readonly lists: WorkLists,
     private readonly log: Logger,
   ) {
-    this.conn = new RedisConnection({ url: redis.url }, log);
+    this.conn = new RedisConnection({ target: redis }, log);
     const isUp = (): boolean => this.conn.isUp;
     const persister = (kind: ListKind): ListPersister =>
       new ListPersister(kind, new ListWriter(this.conn.client, this.keys(kind)), log, { isUp });
@@ -151,6 +153,7 @@ export class RedisSync {
   }
 
   private async resumeUnknown(): Promise<void> {
+    await this.migrateOnce();
     for (const kind of KINDS) {
       if (this.persisters[kind].known) continue;
       try {
@@ -158,6 +161,19 @@ export class RedisSync {
       } catch (err) {
         this.log.warn('cannot resume list from redis: going on from memory', { kind, error: describeError(err) });
       }
+    }
+  }
+
+  /** Lists persisted under the layout before hash tags are moved to ours, before the first resume. */
+  private async migrateOnce(): Promise<void> {
+    if (this.migrated) return;
+    try {
+      for (const moved of await migrateLegacyLayout(this.conn.client, this.redis.keyPrefix, this.config.uuid)) {
+        this.log.info(`migrated ${moved.kind} list from the old redis key layout`, { ...moved });
+      }
+      this.migrated = true;
+    } catch (err) {
+      this.log.warn('cannot migrate lists from the old redis key layout: will try again on reconnect', { error: describeError(err) });
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { ListKind, PullItem, TrashItem } from '../worklist/list-wire.js';
 import type { UploadedList } from '../worklist/list-uploads.js';
 import { readCurrentList } from './list-reader.js';
@@ -26,7 +26,7 @@ export interface ResumedList {
  * that pass the same validation as an upload (Redis is shared: what it holds is input, not
  * truth). Null when Redis holds no list for this server.
  */
-export async function loadUnfinished(redis: Redis, keys: ListKeys, kind: ListKind): Promise<ResumedList | null> {
+export async function loadUnfinished(redis: RedisClient, keys: ListKeys, kind: ListKind): Promise<ResumedList | null> {
   const stored = await readCurrentList(redis, keys, kind);
   if (!stored) return null;
   const total = stored.items.length;
