@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { adminHeaders, SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
 import { getStatus, hasBlock, makeBlock, putPullList, send, waitForPullIdle } from '../helpers/pull-helpers.ts';
+import { persistedDone } from '../helpers/redis-lists.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { Bitset } from '../../packages/server/src/redis/bitset.ts';
 import type { ListItem } from '../../packages/server/src/redis/list-codec.ts';
@@ -56,10 +57,7 @@ test('a pull list survives SIGKILL of the primary and resumes without redoing fi
 
   const res = await putPullList(first, blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })));
   assert.equal(res.status, 200);
-  const doneBits = async (): Promise<Bitset> => {
-    const gen = await redis.get(keys.current);
-    return new Bitset(blocks.length, gen ? await redis.getBuffer(keys.generation(gen).done) : null);
-  };
+  const doneBits = (): Promise<Bitset> => persistedDone(redis, keys, blocks.length);
   await waitFor(async () => (await doneBits()).cardinality >= 6, 20_000, 'progress recorded in redis');
 
   const workerPids = (await getStatus(first)).workers.map((w) => w.pid!).filter(Boolean);
