@@ -1,10 +1,10 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { ListValidationError, parsePullList, parseTrashList } from '@keepstore/protocol';
+import { ListValidationError, parsePullList, parseTrashList, tryParseLocator } from '@keepstore/protocol';
 import type { ListKind } from '../worklist/list-wire.js';
 import type { ListItem } from './list-codec.js';
 
-/** Entries validated per parse (then the event loop gets a turn); bounds the re-parse after a corrupt entry. */
-const BATCH = 5_000;
+/** Entries judged between two turns of the event loop. */
+const BATCH = 10_000;
 
 /** An entry read back from Redis that the upload validator refuses. */
 export interface CorruptEntry {
@@ -34,6 +34,53 @@ function entryEncoder(kind: ListKind, serverLists: readonly (readonly string[])[
   };
 }
 
+const INT64_MAX = '9223372036854775807';
+
+/** Decimal digits of a value in [0, 2^63). */
+function plainInt64(s: string): boolean {
+  return /^[0-9]{1,19}$/.test(s) && (s.length < INT64_MAX.length || s <= INT64_MAX);
+}
+
+/** A locator the validator accepts, to judge the other parts of an entry on their own. */
+const GOOD_LOCATOR = 'd41d8cd98f00b204e9800998ecf8427e+0';
+
+/**
+ * The upload validator's verdict on each entry, cheaply. The validator (parsePullList /
+ * parseTrashList, which judge an upload's JSON) is the judge; since it costs a JSON parse per
+ * entry, an entry is sent to it only when a quick check has a doubt. The quick check uses the
+ * validator's own locator parser (tryParseLocator, with a size hint) per entry, and asks the
+ * validator itself once per distinct server list and mount (few, shared by many entries). A
+ * trash block_mtime is waved through only when it is plainly a non-negative int64 (the upload
+ * reads it as one); anything else goes to the validator.
+ */
+function entryJudge(kind: ListKind, serverLists: readonly (readonly string[])[]): (item: ListItem) => string | null {
+  const parse = kind === 'pull' ? parsePullList : parseTrashList;
+  const encode = entryEncoder(kind, serverLists);
+  const verdict = (item: ListItem): string | null => {
+    try {
+      parse(`[${encode(item)}]`);
+      return null;
+    } catch (err) {
+      if (err instanceof ListValidationError) return err.reason;
+      throw err;
+    }
+  };
+  const parts = new Map<string, string | null>();
+  const partVerdict = (key: string, probe: ListItem): string | null => {
+    let v = parts.get(key);
+    if (v === undefined) parts.set(key, (v = verdict(probe)));
+    return v;
+  };
+  const quick = ([locator, second, mount]: ListItem): boolean => {
+    if (tryParseLocator(locator)?.size == null) return false;
+    if (kind === 'pull') {
+      return typeof second === 'number' && serverLists[second] !== undefined && partVerdict(`${second}\t${mount}`, [GOOD_LOCATOR, second, mount]) === null;
+    }
+    return plainInt64(String(second)) && partVerdict(`${mount}`, [GOOD_LOCATOR, '0', mount]) === null;
+  };
+  return (item) => (quick(item) ? null : verdict(item));
+}
+
 /**
  * Split resumed entries into those the upload path would accept and those it would refuse.
  * `ordinals[i]` is entry i's ordinal in the persisted generation (for the log). Returns the
@@ -46,27 +93,14 @@ export async function validateResumed(
   serverLists: readonly (readonly string[])[],
   ordinals: ArrayLike<number>,
 ): Promise<{ valid: number[]; corrupt: CorruptEntry[] }> {
-  const parse = kind === 'pull' ? parsePullList : parseTrashList;
-  const encode = entryEncoder(kind, serverLists);
+  const judge = entryJudge(kind, serverLists);
   const valid: number[] = [];
   const corrupt: CorruptEntry[] = [];
-  for (let start = 0; start < items.length; start += BATCH) {
-    let batch: number[] = [];
-    for (let i = start; i < Math.min(start + BATCH, items.length); i++) batch.push(i);
-    // Parse the batch; on a refusal, record that entry and parse what follows it again.
-    while (batch.length > 0) {
-      try {
-        parse(`[${batch.map((i) => encode(items[i]!)).join(',')}]`);
-        valid.push(...batch);
-        batch = [];
-      } catch (err) {
-        if (!(err instanceof ListValidationError) || err.index === null) throw err;
-        valid.push(...batch.slice(0, err.index));
-        corrupt.push({ ordinal: ordinals[batch[err.index]!]!, reason: err.reason });
-        batch = batch.slice(err.index + 1);
-      }
-    }
-    await yieldToEventLoop();
+  for (let i = 0; i < items.length; i++) {
+    const reason = judge(items[i]!);
+    if (reason === null) valid.push(i);
+    else corrupt.push({ ordinal: ordinals[i]!, reason });
+    if (i % BATCH === BATCH - 1) await yieldToEventLoop();
   }
   return { valid, corrupt };
 }
