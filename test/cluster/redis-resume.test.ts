@@ -51,7 +51,8 @@ test('a pull list survives SIGKILL of the primary and resumes without redoing fi
   const keys = listKeys(prefix, uuid, 'pull');
   const blocks = Array.from({ length: 24 }, () => makeBlock(2048));
   for (const b of blocks) peer.serve(b.hash, b.data, 'slow'); // ~200 ms each
-  const opts = { workers: 1, volumeCount: 1, config: { ...redisConfig(prefix, uuid), pullConcurrency: 2 } };
+  // A fixed publicUrl: the restart (on another port) is the same server, not a uuid clash.
+  const opts = { workers: 1, volumeCount: 1, config: { ...redisConfig(prefix, uuid), publicUrl: 'http://keep-a.test:25107', pullConcurrency: 2 } };
   const first = await startKeepstore(opts);
   cleanups.push(() => first.destroy());
 

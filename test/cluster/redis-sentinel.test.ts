@@ -36,7 +36,8 @@ test('Sentinel failover: lists re-synced to the new master, then a SIGKILLed kee
   const blocks = Array.from({ length: 60 }, () => makeBlock(2048));
   for (const b of blocks) peer.serve(b.hash, b.data, 'slow'); // ~200 ms each, one at a time
   const redisConfig = { sentinels: group.sentinels, name: group.name, role: 'master', keyPrefix: prefix, heartbeatInterval: '1s' };
-  const opts = { workers: 1, volumeCount: 1, config: { uuid, pullConcurrency: 1, redis: redisConfig } };
+  // A fixed publicUrl: the restart (on another port) is the same server, not a uuid clash.
+  const opts = { workers: 1, volumeCount: 1, config: { uuid, publicUrl: 'http://keep-s.test:25107', pullConcurrency: 1, redis: redisConfig } };
   const first = await startKeepstore(opts);
   cleanups.push(() => first.destroy());
   // What the tests reads goes through the sentinels too, so it follows the failover.

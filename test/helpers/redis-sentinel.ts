@@ -10,12 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { waitFor } from './keepstore-process.ts';
-import { killProc, launchOnFreePort } from './redis-server.ts';
-
-export interface RedisNode {
-  host: string;
-  port: number;
-}
+import { killProc, launchOnFreePort, type RedisNode } from './redis-server.ts';
 
 export interface SentinelGroup {
   /** The master group name the sentinels monitor. */

@@ -8,6 +8,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { freePort, waitFor } from './keepstore-process.ts';
 
+/** Where a redis-server (data node or sentinel) listens. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
 export interface RedisServer {
   port: number;
   url: string;
