@@ -13,7 +13,7 @@ import { getStatus, hasBlock, makeBlock, putPullList, send, waitForPullIdle } fr
 import { persistedDone } from '../helpers/redis-lists.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { Bitset } from '../../packages/server/src/redis/bitset.ts';
-import type { ListItem } from '../../packages/server/src/redis/list-codec.ts';
+import { CHUNK_ENCODING, packChunk, unpackChunk, type ListItem } from '../../packages/server/src/redis/list-codec.ts';
 import { ListWriter } from '../../packages/server/src/redis/list-writer.ts';
 import { heartbeatKey, listKeys } from '../../packages/server/src/redis/redis-keys.ts';
 
@@ -146,11 +146,12 @@ test('corrupt entries in a persisted pull list are skipped on resume with one li
   const gen = await writer.allocate();
   await writer.write(gen, { kind: 'pull', items, serverLists: [[peer.url]], acceptedAt: Date.now() }, () => false);
   await writer.makeCurrent(gen);
-  const chunk = (await redis.lindex(keys.generation(gen).entries, 0))!.split('\n');
+  const stored = (await redis.lindexBuffer(keys.generation(gen).entries, 0))!;
+  const chunk = (await unpackChunk(stored, CHUNK_ENCODING)).split('\n');
   chunk[6] = 'not-a-locator\t0\t';
   chunk[7] = `${blocks[0]!.hash}+512\t99\t`; // a server list that does not exist
   chunk[8] = 'no fields at all';
-  await redis.lset(keys.generation(gen).entries, 0, chunk.join('\n'));
+  await redis.lset(keys.generation(gen).entries, 0, await packChunk(chunk.join('\n')));
 
   const opts = { workers: 1, volumeCount: 1, config: redisConfig(prefix, uuid) };
   const ks = await startKeepstore(opts);

@@ -11,7 +11,7 @@ import { captureLogger } from '../helpers/capture-logger.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { waitFor } from '../helpers/keepstore-process.ts';
 import { Bitset } from '../../packages/server/src/redis/bitset.ts';
-import type { ListItem } from '../../packages/server/src/redis/list-codec.ts';
+import { CHUNK_ENCODING, unpackChunk, type ListItem } from '../../packages/server/src/redis/list-codec.ts';
 import { ListPersister } from '../../packages/server/src/redis/list-persister.ts';
 import { readCurrentList } from '../../packages/server/src/redis/list-reader.ts';
 import { ListWriter, type ListSnapshot } from '../../packages/server/src/redis/list-writer.ts';
@@ -122,7 +122,7 @@ test('replace is atomic under concurrent readers: every read is one whole list',
       while (writing) {
         const gen = await r.get(keys.current);
         if (gen === null) continue;
-        const chunks = await r.lrange(keys.generation(gen).entries, 0, -1);
+        const chunks = await Promise.all((await r.lrangeBuffer(keys.generation(gen).entries, 0, -1)).map((c) => unpackChunk(c, CHUNK_ENCODING)));
         const tags = new Set(chunks.flatMap((c) => c.split('\n').map((line) => line.slice(0, 8))));
         assert.ok(tags.size <= 1, `one list per read, saw ${[...tags].join(', ')}`);
       }
@@ -222,6 +222,12 @@ test('a list of the layout before hash tags is migrated once, with its progress,
   for (const i of [0, 3, 11_999]) done.set(i);
   await writer.writeDone(old, done.snapshot());
   await writer.makeCurrent(old);
+  // As the layout before wrote it: plain-text chunks, no `encoding` in the meta.
+  const g = legacy.generation(old);
+  const plain = await Promise.all((await redis.lrangeBuffer(g.entries, 0, -1)).map((c) => unpackChunk(c, CHUNK_ENCODING)));
+  await redis.del(g.entries);
+  await redis.rpush(g.entries, ...plain);
+  await redis.hdel(g.meta, 'encoding');
   const aborted = await writer.allocate(); // a write a crash left behind
   await writer.write(aborted, pullList(6, 10), () => false);
 
