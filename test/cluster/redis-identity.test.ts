@@ -2,6 +2,7 @@
  * Servers sharing a Redis are told apart by their uuid (issue 14, item 2): with `redis`
  * configured a missing uuid is a start-up error, a second live server under our uuid makes the
  * newcomer refuse to start (naming both), and a restart of the same server is not refused.
+ * The bad redis forms (issue 12) are start-up errors too.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -51,6 +52,19 @@ test('with redis configured, a config without uuid is a start-up error (exit 2)'
   const { code, stderr } = await runToExit('no-uuid.json', { listen: `127.0.0.1:${await freePort()}`, redis: redisConfig('noid:') });
   assert.equal(code, 2);
   assert.match(stderr, /^\s*uuid: required when redis is configured/m);
+});
+
+test('bad redis forms are start-up errors naming the field (exit 2): sentinels without a name, a cluster without nodes', async () => {
+  const uuid = UUID;
+  const sentinels = await runToExit('sentinel-no-name.json', { uuid, redis: { sentinels: [{ host: '127.0.0.1', port: 26379 }] } });
+  assert.equal(sentinels.code, 2);
+  assert.match(sentinels.stderr, /^\s*redis\.name: required with sentinels/m);
+  const cluster = await runToExit('cluster-empty.json', { uuid, redis: { cluster: [] } });
+  assert.equal(cluster.code, 2);
+  assert.match(cluster.stderr, /^\s*redis\.cluster: needs at least one node/m);
+  const none = await runToExit('redis-empty.json', { uuid, redis: { keyPrefix: 'x:' } });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /^\s*redis: set one of url, sentinels or cluster/m);
 });
 
 test('a second live server under our uuid is refused at start, naming both; the first keeps its keys', async () => {
