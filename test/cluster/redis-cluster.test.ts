@@ -6,15 +6,15 @@
  * from the slot's new master without pulling finished blocks again.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Cluster } from 'ioredis';
+import { fleet } from '../helpers/fleet-command.ts';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
-import { BIN, SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
-import { getStatus, hasBlock, makeBlock, putPullList, waitForPullIdle, type Block } from '../helpers/pull-helpers.ts';
+import { SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
+import { makeBlock, putPullList, type Block } from '../helpers/pull-helpers.ts';
 import { startRedisCluster, type RedisClusterSetup } from '../helpers/redis-cluster.ts';
-import { persistedDone } from '../helpers/redis-lists.ts';
+import { killAndResume, persistedDone } from '../helpers/redis-lists.ts';
 import { heartbeatKey, listKeys } from '../../packages/server/src/redis/redis-keys.ts';
 
 let cluster: RedisClusterSetup;
@@ -49,17 +49,6 @@ after(async () => {
   redis?.disconnect();
   await Promise.all([cluster?.stop(), peer?.close()]);
 });
-
-function fleet(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [BIN, 'fleet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    proc.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 test('three keepstores: each one keeps every key in one slot of its own, and fleet lists all three', async () => {
   for (let i = 0; i < 3; i++) {
@@ -120,18 +109,12 @@ test('resharding the slot of a server with a list in flight loses nothing; SIGKI
   await waitFor(async () => (await persistedDone(redis, keys, blocks.length)).cardinality > before.cardinality, 20_000, 'progress after the move');
   assert.equal(await cluster.client(from).call('CLUSTER', 'COUNTKEYSINSLOT', slot), 0, 'nothing left on the old master');
 
-  ks.proc.kill('SIGKILL');
-  await ks.stop();
-  const done = await persistedDone(redis, keys, blocks.length);
-  assert.ok(done.cardinality < blocks.length, 'killed with the list in flight');
-  const again = await startKeepstore({ ...serverOpts(i), dir: ks.dir });
-  cleanups.push(() => again.destroy());
-  const resumed = await again.waitForLog((l) => l.message === 'resumed pull list from redis');
-  assert.equal(resumed['entries'], blocks.length);
-  assert.equal(resumed['alreadyFinished'], done.cardinality);
-  assert.equal((await getStatus(again)).pullQueue.listSize, blocks.length - done.cardinality);
-  await waitForPullIdle(again, blocks.length - done.cardinality, 60_000);
-  for (const b of blocks) assert.ok(await hasBlock(again.volumeRoot(0), b.hash), `${b.locator} stored`);
+  const restart = async (): Promise<Keepstore> => {
+    const again = await startKeepstore({ ...serverOpts(i), dir: ks.dir });
+    cleanups.push(() => again.destroy());
+    return again;
+  };
+  const { again, done } = await killAndResume(ks, restart, redis, keys, blocks);
   for (let n = 0; n < blocks.length; n++) if (done.has(n)) assert.equal(peer.requests(blocks[n]!.hash), 1, `entry ${n} finished before the kill was not pulled again`);
   assert.deepEqual(again.logs.filter((l) => l.level === 'error'), []);
 });

@@ -11,9 +11,9 @@ import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { clientLoad } from '../helpers/client-load.ts';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
-import { SIGNING_KEY, startKeepstore, waitFor } from '../helpers/keepstore-process.ts';
-import { getStatus, hasBlock, makeBlock, putPullList, waitForPullIdle } from '../helpers/pull-helpers.ts';
-import { persistedDone } from '../helpers/redis-lists.ts';
+import { SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
+import { makeBlock, putPullList } from '../helpers/pull-helpers.ts';
+import { killAndResume, persistedDone } from '../helpers/redis-lists.ts';
 import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-sentinel.ts';
 import { listKeys } from '../../packages/server/src/redis/redis-keys.ts';
 
@@ -81,17 +81,12 @@ test('Sentinel failover: lists re-synced to the new master, then a SIGKILLed kee
   for (let i = 0; i < blocks.length; i++) if (before.has(i)) assert.ok(after.has(i), `entry ${i} finished before the failover is recorded on the new master`);
   assert.ok(after.cardinality < blocks.length, 'the list is still in flight');
 
-  first.proc.kill('SIGKILL');
-  await first.stop();
-  const done = await persistedDone(redis, keys, blocks.length);
-  const second = await startKeepstore({ ...opts, dir: first.dir });
-  cleanups.push(() => second.destroy());
-  const resumed = await second.waitForLog((l) => l.message === 'resumed pull list from redis');
-  assert.equal(resumed['entries'], blocks.length);
-  assert.equal(resumed['alreadyFinished'], done.cardinality);
-  assert.equal((await getStatus(second)).pullQueue.listSize, blocks.length - done.cardinality);
-  await waitForPullIdle(second, blocks.length - done.cardinality, 60_000);
-  for (const b of blocks) assert.ok(await hasBlock(second.volumeRoot(0), b.hash), `${b.locator} stored`);
+  const restart = async (): Promise<Keepstore> => {
+    const second = await startKeepstore({ ...opts, dir: first.dir });
+    cleanups.push(() => second.destroy());
+    return second;
+  };
+  await killAndResume(first, restart, redis, keys, blocks);
   for (const b of finishedBefore) assert.equal(peer.requests(b.hash), 1, `${b.locator} (finished before the failover) was not pulled again`);
   for (const b of blocks) assert.ok(peer.requests(b.hash) <= 2, 'no block fetched more than twice');
 });

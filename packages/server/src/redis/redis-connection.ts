@@ -104,6 +104,9 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
 
   private onFailure(err: Error | null): void {
     if (this.closed || this.state === 'down') return;
+    // An error while the client is still ready is not a loss (a Cluster reports a failed slot
+    // refresh this way and goes on); a real one is followed by 'close'.
+    if (err && this.client.status === 'ready') return;
     const wasUp = this.state === 'up';
     this.state = 'down';
     const error = err ? describeError(err) : { name: 'Error', message: 'connection closed' };
