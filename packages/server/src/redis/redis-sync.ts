@@ -72,7 +72,8 @@ export class RedisSync {
     private readonly log: Logger,
   ) {
     this.conn = new RedisConnection({ target: redis }, log);
-    const isUp = (): boolean => this.conn.isUp;
+    // Nothing is written under our uuid before it is ours (claimed).
+    const isUp = (): boolean => this.conn.isUp && this.claimed;
     const persister = (kind: ListKind): ListPersister =>
       new ListPersister(kind, new ListWriter(this.conn.client, this.keys(kind)), log, { isUp });
     this.persisters = { pull: persister('pull'), trash: persister('trash') };
@@ -99,7 +100,7 @@ export class RedisSync {
         await this.conn.close();
         return refusal;
       }
-      await this.resumeAll();
+      if (this.claimed) await this.resumeAll();
     }
     // The connection has already warned about the outage (once); this only says what it means here.
     else this.log.info('lists not resumed from redis yet: they will be when it is reachable', { timeoutMs: START_CONNECT_TIMEOUT_MS });
