@@ -4,10 +4,10 @@
  * it stops (at once) or dies (after the heartbeat TTL).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { BIN, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
+import { startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
+import { fleet } from '../helpers/fleet-command.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 
 let redisServer: RedisServer;
@@ -30,17 +30,6 @@ after(async () => {
   await Promise.all(servers.map((s) => s.destroy()));
   await redisServer?.stop();
 });
-
-function fleet(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [BIN, 'fleet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    proc.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 const rows = (out: string): string[] => out.trimEnd().split('\n').slice(1, -1);
 

@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
-import { hasBlock, makeBlock, md5, putPullList, send, waitForPullIdle, type Block } from '../helpers/pull-helpers.ts';
+import { clientLoad as startClientLoad, type LoadResult } from '../helpers/client-load.ts';
+import { hasBlock, makeBlock, putPullList, send, waitForPullIdle, type Block } from '../helpers/pull-helpers.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { heartbeatKey, listKeys } from '../../packages/server/src/redis/redis-keys.ts';
 
@@ -24,41 +25,10 @@ after(async () => {
   await peer?.close();
 });
 
-/** Client traffic until stopped: PUT a fresh block, GET it back with the signed locator. */
-interface LoadResult {
-  /** When each PUT+GET pair succeeded (ms since the epoch). */
-  okAt: number[];
-  failures: string[];
-}
-
 function clientLoad(ks: Keepstore): { stop(): Promise<LoadResult> } {
-  let running = true;
-  const okAt: number[] = [];
-  const failures: string[] = [];
-  const loop = async (): Promise<void> => {
-    while (running) {
-      const block = makeBlock(8 * 1024);
-      try {
-        const put = await send(`${ks.url}/${block.hash}`, 'PUT', block.data, { Authorization: 'Bearer client-token' });
-        if (put.status !== 200) throw new Error(`PUT ${put.status} ${put.text}`);
-        const get = await fetch(`${ks.url}/${put.text.trim()}`, { headers: { Authorization: 'Bearer client-token' } });
-        const body = Buffer.from(await get.arrayBuffer());
-        if (get.status !== 200 || md5(body) !== block.hash) throw new Error(`GET ${get.status}, ${body.length} bytes`);
-        okAt.push(Date.now());
-      } catch (err) {
-        failures.push((err as Error).message);
-        await new Promise((r) => setTimeout(r, 50)); // a dead server must not make this spin
-      }
-    }
-  };
-  const loops = [loop(), loop(), loop()];
-  const stop = async (): Promise<LoadResult> => {
-    running = false;
-    await Promise.all(loops);
-    return { okAt, failures };
-  };
-  cleanups.push(stop); // a failed assertion must not leave the loops running
-  return { stop };
+  const load = startClientLoad(ks);
+  cleanups.push(() => load.stop()); // a failed assertion must not leave the loops running
+  return load;
 }
 
 function serveSlow(count: number): Block[] {

@@ -10,9 +10,10 @@ import { Redis } from 'ioredis';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { adminHeaders, SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
 import { getStatus, hasBlock, makeBlock, putPullList, send, waitForPullIdle } from '../helpers/pull-helpers.ts';
+import { persistedDone } from '../helpers/redis-lists.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { Bitset } from '../../packages/server/src/redis/bitset.ts';
-import type { ListItem } from '../../packages/server/src/redis/list-codec.ts';
+import { CHUNK_ENCODING, packChunk, unpackChunk, type ListItem } from '../../packages/server/src/redis/list-codec.ts';
 import { ListWriter } from '../../packages/server/src/redis/list-writer.ts';
 import { heartbeatKey, listKeys } from '../../packages/server/src/redis/redis-keys.ts';
 
@@ -50,16 +51,14 @@ test('a pull list survives SIGKILL of the primary and resumes without redoing fi
   const keys = listKeys(prefix, uuid, 'pull');
   const blocks = Array.from({ length: 24 }, () => makeBlock(2048));
   for (const b of blocks) peer.serve(b.hash, b.data, 'slow'); // ~200 ms each
-  const opts = { workers: 1, volumeCount: 1, config: { ...redisConfig(prefix, uuid), pullConcurrency: 2 } };
+  // A fixed publicUrl: the restart (on another port) is the same server, not a uuid clash.
+  const opts = { workers: 1, volumeCount: 1, config: { ...redisConfig(prefix, uuid), publicUrl: 'http://keep-a.test:25107', pullConcurrency: 2 } };
   const first = await startKeepstore(opts);
   cleanups.push(() => first.destroy());
 
   const res = await putPullList(first, blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })));
   assert.equal(res.status, 200);
-  const doneBits = async (): Promise<Bitset> => {
-    const gen = await redis.get(keys.current);
-    return new Bitset(blocks.length, gen ? await redis.getBuffer(keys.generation(gen).done) : null);
-  };
+  const doneBits = (): Promise<Bitset> => persistedDone(redis, keys, blocks.length);
   await waitFor(async () => (await doneBits()).cardinality >= 6, 20_000, 'progress recorded in redis');
 
   const workerPids = (await getStatus(first)).workers.map((w) => w.pid!).filter(Boolean);
@@ -133,4 +132,46 @@ test('a 1 000 000-entry trash list in Redis is resumed at start, and a new list 
   await waitFor(async () => (await redis.exists(keys.generation(gen).entries, keys.generation(gen).done)) === 0, 10_000, 'the old generation to be deleted');
   const current = (await redis.get(keys.current))!;
   assert.equal(await redis.hget(keys.generation(current).meta, 'count'), '1');
+});
+
+test('corrupt entries in a persisted pull list are skipped on resume with one line each; the rest is pulled', async () => {
+  const prefix = `t${randomBytes(4).toString('hex')}:`;
+  const uuid = 'zzzzz-bi6l4-00000000000000d';
+  const keys = listKeys(prefix, uuid, 'pull');
+  const blocks = Array.from({ length: 6 }, () => makeBlock(512));
+  for (const b of blocks) peer.serve(b.hash, b.data);
+  // The list as a keepstore persists it, then garbage written over three of its nine entries.
+  const items: ListItem[] = [...blocks.map((b): ListItem => [b.locator, 0, null]), ['x', 0, null], ['x', 0, null], ['x', 0, null]];
+  const writer = new ListWriter(redis, keys);
+  const gen = await writer.allocate();
+  await writer.write(gen, { kind: 'pull', items, serverLists: [[peer.url]], acceptedAt: Date.now() }, () => false);
+  await writer.makeCurrent(gen);
+  const stored = (await redis.lindexBuffer(keys.generation(gen).entries, 0))!;
+  const chunk = (await unpackChunk(stored, CHUNK_ENCODING)).split('\n');
+  chunk[6] = 'not-a-locator\t0\t';
+  chunk[7] = `${blocks[0]!.hash}+512\t99\t`; // a server list that does not exist
+  chunk[8] = 'no fields at all';
+  await redis.lset(keys.generation(gen).entries, 0, await packChunk(chunk.join('\n')));
+
+  const opts = { workers: 1, volumeCount: 1, config: redisConfig(prefix, uuid) };
+  const ks = await startKeepstore(opts);
+  cleanups.push(() => ks.destroy());
+  const resumed = await ks.waitForLog((l) => l.message === 'resumed pull list from redis');
+  assert.equal(resumed['resumed'], blocks.length);
+  assert.equal(resumed['skippedCorrupt'], 3);
+  const skips = ks.logs.filter((l) => l.message === 'skipped a corrupt pull list entry resumed from redis');
+  assert.deepEqual(skips.map((l) => [l.level, l['ordinal']]), [['warn', 6], ['warn', 7], ['warn', 8]]);
+  assert.match(String(skips[0]!['reason']), /invalid locator "not-a-locator"/);
+  assert.match(String(skips[1]!['reason']), /servers must be a non-empty array/);
+  assert.match(String(skips[2]!['reason']), /invalid locator "no fields at all"/);
+  await waitForPullIdle(ks, blocks.length, 20_000);
+  for (const b of blocks) assert.ok(await hasBlock(ks.volumeRoot(0), b.hash), `${b.locator} stored`);
+  assert.ok(!ks.logs.some((l) => /job crashed/.test(l.message)), 'no job crashed');
+  // The skipped entries are recorded as finished: a restart resumes nothing and says nothing.
+  await waitFor(async () => (await redis.bitcount(keys.generation(gen).done)) === items.length, 10_000, 'every entry finished in redis');
+  assert.equal(await ks.stop(), 0);
+  const again = await startKeepstore({ ...opts, dir: ks.dir });
+  cleanups.push(() => again.destroy());
+  await again.waitForLog((l) => l.message === 'resumed pull list from redis');
+  assert.ok(!again.logs.some((l) => /corrupt/.test(l.message)));
 });

@@ -2,10 +2,17 @@
  * A private redis-server for tests: started on a free port with persistence off, killed in
  * after(). Tests can SIGKILL it mid-run and restart it on the same port (an outage).
  * `redis-server --port 0` exits instead of picking a port, so we pick one ourselves.
+ * launchOnFreePort() is the building block of the Sentinel and Cluster helpers.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { freePort, waitFor } from './keepstore-process.ts';
+
+/** Where a redis-server (data node or sentinel) listens. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
 
 export interface RedisServer {
   port: number;
@@ -20,7 +27,7 @@ export interface RedisServer {
 
 const BINARY = process.env['REDIS_SERVER'] ?? 'redis-server';
 
-function assertInstalled(): void {
+export function assertInstalled(): void {
   const probe = spawnSync(BINARY, ['--version'], { encoding: 'utf8' });
   if (probe.error) {
     throw new Error(
@@ -47,9 +54,14 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-async function launch(port: number): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
-  const proc = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Start redis-server on `port` and wait until it answers PING. `args` come first (a sentinel
+ * passes its config file there), then the defaults of every test server; `cwd` is where
+ * it keeps its files (a Cluster node writes its nodes.conf there).
+ */
+export async function launch(port: number, args: string[] = [], cwd?: string): Promise<ChildProcess> {
+  const all = [...args, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
+  const proc = spawn(BINARY, all, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -67,33 +79,38 @@ async function launch(port: number): Promise<ChildProcess> {
   return proc;
 }
 
-async function killProc(proc: ChildProcess): Promise<void> {
+export async function killProc(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   proc.kill('SIGKILL');
   await exited;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** launch() on a free port (retried: another process may take it between the pick and the bind). */
+export async function launchOnFreePort(args: (port: number) => string[] | Promise<string[]> = () => [], cwd?: string): Promise<{ port: number; proc: ChildProcess }> {
   assertInstalled();
-  let proc: ChildProcess | null = null;
-  let port = 0;
-  for (let attempt = 1; !proc; attempt++) {
-    port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
     try {
-      proc = await launch(port);
+      return { port, proc: await launch(port, await args(port), cwd) };
     } catch (err) {
-      if (attempt >= 3) throw err; // another process took the port between freePort() and launch
+      if (attempt >= 3) throw err;
     }
   }
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const started = await launchOnFreePort();
+  const port = started.port;
+  let proc = started.proc;
   const server: RedisServer = {
     port,
     url: `redis://127.0.0.1:${port}`,
     async kill() {
-      if (proc) await killProc(proc);
+      await killProc(proc);
     },
     async restart() {
-      if (proc) await killProc(proc);
+      await killProc(proc);
       proc = await launch(port);
     },
     stop: () => server.kill(),

@@ -125,6 +125,22 @@ describe('defaults', () => {
   });
 });
 
+const UUID_S = 'zzzzz-bi6l4-000000000000001';
+
+describe('the three redis forms', () => {
+  test('url, sentinels (role master) and cluster are accepted, with their defaults', () => {
+    const uuid = UUID_S;
+    assert.deepEqual(configFromObject({ uuid, redis: { url: 'redis://r:6379/0' } }).redis, { url: 'redis://r:6379/0', keyPrefix: 'keepstore:', heartbeatInterval: 5000 });
+    const sentinel = configFromObject({ uuid, redis: { sentinels: [{ host: 's1', port: 26379 }], name: 'keep', role: 'master', sentinelPassword: 'x' } }).redis!;
+    assert.deepEqual(sentinel.sentinels, [{ host: 's1', port: 26379 }]);
+    assert.equal(sentinel.name, 'keep');
+    const cluster = configFromObject({ uuid, redis: { cluster: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }], password: 'p', tls: true } }).redis!;
+    assert.equal(cluster.cluster!.length, 2);
+    assert.equal(configFromObject({ uuid, redis: { url: 'redis://r' } }).uuid, uuid);
+    assert.equal(configFromObject({}).uuid, 'zzzzz-bi6l4-000000000000000', 'the default uuid without redis');
+  });
+});
+
 describe('every error names the field', () => {
   const cases: Array<[string, unknown, RegExp]> = [
     ['workers: 0', { workers: 0 }, /^\s*workers: /m],
@@ -155,7 +171,18 @@ describe('every error names the field', () => {
     ['duration of the wrong type', { pullConnectTimeout: true }, /^\s*pullConnectTimeout: /m],
     ['log level', { log: { level: 'loud' } }, /^\s*log\.level: /m],
     ['log format', { log: { format: 'xml' } }, /^\s*log\.format: /m],
-    ['redis url', { redis: { url: 'http://x' } }, /^\s*redis\.url: /m],
+    ['redis url', { uuid: UUID_S, redis: { url: 'http://x' } }, /^\s*redis\.url: /m],
+    ['redis without uuid', { redis: { url: 'redis://x' } }, /^\s*uuid: required when redis is configured/m],
+    ['redis with no form', { uuid: UUID_S, redis: {} }, /^\s*redis: set one of url, sentinels or cluster/m],
+    ['redis with two forms', { uuid: UUID_S, redis: { url: 'redis://x', cluster: [{ host: 'a', port: 1 }] } }, /^\s*redis\.cluster: set one of url, sentinels or cluster, not url and cluster/m],
+    ['redis sentinels without name', { uuid: UUID_S, redis: { sentinels: [{ host: 'a', port: 26379 }] } }, /^\s*redis\.name: required with sentinels/m],
+    ['redis sentinels empty', { uuid: UUID_S, redis: { sentinels: [], name: 'm' } }, /^\s*redis\.sentinels: needs at least one sentinel/m],
+    ['redis sentinel role other than master', { uuid: UUID_S, redis: { sentinels: [{ host: 'a', port: 1 }], name: 'm', role: 'slave' } }, /^\s*redis\.role: /m],
+    ['redis name without sentinels', { uuid: UUID_S, redis: { url: 'redis://x', name: 'm' } }, /^\s*redis\.name: only with sentinels/m],
+    ['redis cluster without nodes', { uuid: UUID_S, redis: { cluster: [] } }, /^\s*redis\.cluster: needs at least one node/m],
+    ['redis cluster node without port', { uuid: UUID_S, redis: { cluster: [{ host: 'a' }] } }, /^\s*redis\.cluster\.0\.port: /m],
+    ['redis password with url', { uuid: UUID_S, redis: { url: 'redis://x', password: 'p' } }, /^\s*redis\.password: not with url/m],
+    ['redis keyPrefix with a brace', { uuid: UUID_S, redis: { url: 'redis://x', keyPrefix: 'a{b}:' } }, /^\s*redis\.keyPrefix: must not contain/m],
     ['pullConcurrency 0', { pullConcurrency: 0 }, /^\s*pullConcurrency: /m],
     ['blobSigning not a boolean', { blobSigning: 'yes' }, /^\s*blobSigning: /m],
     ['key and key file', { blobSigningKey: 'k', blobSigningKeyFile: 'f' }, /blobSigningKeyFile: .*not both/],

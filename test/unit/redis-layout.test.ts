@@ -5,7 +5,7 @@ import { formatFleet } from '../../packages/server/src/redis/fleet-table.ts';
 import type { HeartbeatRecord } from '../../packages/server/src/redis/heartbeat-record.ts';
 import { parseHeartbeat } from '../../packages/server/src/redis/heartbeat-record.ts';
 import { decodeChunk, encodeChunk, type ListItem } from '../../packages/server/src/redis/list-codec.ts';
-import { heartbeatKey, heartbeatPattern, listKeys } from '../../packages/server/src/redis/redis-keys.ts';
+import { heartbeatKey, heartbeatPattern, legacyListKeys, listKeys } from '../../packages/server/src/redis/redis-keys.ts';
 
 const UUID = 'zzzzz-bi6l4-000000000000001';
 const MOUNT = 'zzzzz-nyw5e-000000000000002';
@@ -36,8 +36,13 @@ test('a chunk can be a slice of the list; an empty chunk decodes to nothing', ()
   assert.equal(out.length, 2);
 });
 
-test('a corrupt chunk is an error, not a silent partial list', () => {
-  assert.throws(() => decodeChunk('pull', 'no tabs here', []), /corrupt pull list chunk/);
+test('a line without its fields still decodes to one entry (one the resume validation refuses), never to a shorter list', () => {
+  const out: ListItem[] = [];
+  decodeChunk('pull', 'no tabs here\nacbd18db4cc2f85cedef654fccc4a4d8+3\t0\t', out);
+  assert.deepEqual(out, [['no tabs here', -1, null], ['acbd18db4cc2f85cedef654fccc4a4d8+3', 0, null]]);
+  const trash: ListItem[] = [];
+  decodeChunk('trash', 'junk', trash);
+  assert.deepEqual(trash, [['junk', '', null]]);
 });
 
 test('Bitset uses the Redis bitmap layout (bit 0 is the high bit of byte 0)', () => {
@@ -55,19 +60,20 @@ test('Bitset uses the Redis bitmap layout (bit 0 is the high bit of byte 0)', ()
   assert.equal(new Bitset(10, null).cardinality, 0);
 });
 
-test('keys are namespaced by prefix and server uuid, generations by number', () => {
+test('keys are namespaced by prefix and server uuid (a hash tag: one Cluster slot per server), generations by number', () => {
   const k = listKeys('ks:', UUID, 'pull');
-  assert.equal(k.current, `ks:server:${UUID}:pull:current`);
-  assert.equal(k.generations, `ks:server:${UUID}:pull:generations`);
-  assert.equal(k.sequence, `ks:server:${UUID}:sequence`);
+  assert.equal(k.current, `ks:server:{${UUID}}:pull:current`);
+  assert.equal(k.generations, `ks:server:{${UUID}}:pull:generations`);
+  assert.equal(k.sequence, `ks:server:{${UUID}}:sequence`);
   assert.equal(listKeys('ks:', UUID, 'trash').sequence, k.sequence, 'one sequence: generation numbers never collide');
   assert.deepEqual(k.generation('7'), {
-    meta: `ks:server:${UUID}:pull:gen:7:meta`,
-    entries: `ks:server:${UUID}:pull:gen:7:entries`,
-    servers: `ks:server:${UUID}:pull:gen:7:servers`,
-    done: `ks:server:${UUID}:pull:gen:7:done`,
+    meta: `ks:server:{${UUID}}:pull:gen:7:meta`,
+    entries: `ks:server:{${UUID}}:pull:gen:7:entries`,
+    servers: `ks:server:{${UUID}}:pull:gen:7:servers`,
+    done: `ks:server:{${UUID}}:pull:gen:7:done`,
   });
-  assert.equal(heartbeatKey('ks:', UUID), `ks:heartbeat:${UUID}`);
+  assert.equal(heartbeatKey('ks:', UUID), `ks:heartbeat:{${UUID}}`);
+  assert.equal(legacyListKeys('ks:', UUID, 'pull').current, `ks:server:${UUID}:pull:current`, 'the layout before hash tags, to migrate');
   assert.equal(heartbeatPattern('ks:'), 'ks:heartbeat:*');
   assert.equal(heartbeatPattern('a*b?[c]:'), 'a\\*b\\?\\[c\\]:heartbeat:*', 'glob characters in a prefix are literal');
 });
@@ -77,6 +83,7 @@ function record(url: string, uuid: string, queued: number): HeartbeatRecord {
   return {
     url,
     uuid,
+    host: 'keep-host',
     pid: 1,
     startedAt: new Date().toISOString(),
     updatedAt: new Date(Date.now() - 2_000).toISOString(),

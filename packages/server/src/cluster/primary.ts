@@ -59,7 +59,12 @@ export async function runPrimary(configPath: string | undefined): Promise<number
   await lists.start();
   // Resume persisted lists before any worker can take a job (never blocks long on Redis).
   const redis = RedisSync.fromConfig(config, pool, lists, log);
-  await redis?.start();
+  const refusal = await redis?.start();
+  if (refusal) {
+    log.error(`refusing to start: ${refusal.message}`, refusal.fields);
+    lists.stop();
+    return 2;
+  }
   const metrics = new PrimaryMetrics({ pool, pullQueue: () => lists.queue('pull'), trashQueue: () => lists.queue('trash') });
   const handlers: RpcHandlers = {
     status: async () => ({

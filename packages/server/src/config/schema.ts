@@ -9,19 +9,63 @@ const listen = z
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'must be "host:port"')
   .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
 
+/** The uuid of a server without `redis` that names none. */
+const DEFAULT_UUID = 'zzzzz-bi6l4-000000000000000';
+
 const storageClass = z.strictObject({ priority: z.number().int().default(0) });
 
-const redis = z.strictObject({
-  url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
-  keyPrefix: z.string().default('keepstore:'),
-  heartbeatInterval: duration.prefault('5s'), // heartbeat record refresh; its TTL is 3x this
+const redisNode = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
 });
+
+/**
+ * Where the lists persist: one of three forms (see README "Operating with Redis"): `url` (one
+ * Redis), `sentinels` + `name` (the master of a Sentinel group), `cluster` (seed nodes of a
+ * Redis Cluster). `username`, `password` and `tls` apply to the data nodes of the latter two
+ * (a url carries its own); `sentinelUsername`/`sentinelPassword` to the sentinels.
+ */
+const redis = z
+  .strictObject({
+    url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    sentinels: z.array(redisNode).min(1, 'needs at least one sentinel').optional(),
+    name: z.string().min(1).optional(), // the master group name the sentinels monitor
+    role: z.literal('master').optional(), // lists are written: only the master will do
+    sentinelUsername: z.string().optional(),
+    sentinelPassword: z.string().optional(),
+    cluster: z.array(redisNode).min(1, 'needs at least one node').optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    tls: z.boolean().optional(),
+    // No braces: a key's hash tag must be the server's uuid (one slot per server on Cluster).
+    keyPrefix: z.string().regex(/^[^{}]*$/, 'must not contain "{" or "}"').default('keepstore:'),
+    heartbeatInterval: duration.prefault('5s'), // heartbeat record refresh; its TTL is 3x this
+  })
+  .superRefine((r, ctx) => {
+    const forms = (['url', 'sentinels', 'cluster'] as const).filter((f) => r[f] !== undefined);
+    if (forms.length !== 1) {
+      const message = forms.length === 0 ? 'set one of url, sentinels or cluster' : `set one of url, sentinels or cluster, not ${forms.join(' and ')}`;
+      ctx.addIssue({ code: 'custom', path: forms.length === 0 ? [] : [forms[1]!], message });
+    }
+    if (r.sentinels !== undefined && r.name === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'required with sentinels: the master group name they monitor' });
+    }
+    for (const field of ['name', 'role', 'sentinelUsername', 'sentinelPassword'] as const) {
+      if (r[field] !== undefined && r.sentinels === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'only with sentinels' });
+    }
+    for (const field of ['username', 'password', 'tls'] as const) {
+      if (r[field] !== undefined && r.url !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'not with url (put it in the url)' });
+    }
+  });
 
 /** The configuration file, with every default in one place (units in comments). */
 export const configSchema = z
   .strictObject({
-    /** This server's uuid: namespaces its Redis keys and names it in the fleet view. */
-    uuid: z.string().regex(UUID_RE).default('zzzzz-bi6l4-000000000000000'),
+    /**
+     * This server's uuid: namespaces its Redis keys and names it in the fleet view. Required
+     * with `redis` (servers sharing a Redis are told apart by it), else DEFAULT_UUID.
+     */
+    uuid: z.string().regex(UUID_RE).optional(),
     listen: listen.default('127.0.0.1:25107'),
     /** How peers and the fleet view reach us; default http://<listen>. */
     publicUrl: z.string().url().optional(),
@@ -70,7 +114,11 @@ export const configSchema = z
     if (cfg.blobSigningKey !== undefined && cfg.blobSigningKeyFile !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['blobSigningKeyFile'], message: 'set blobSigningKey or blobSigningKeyFile, not both' });
     }
-  });
+    if (cfg.redis !== undefined && cfg.uuid === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['uuid'], message: 'required when redis is configured: servers sharing a Redis are told apart by their uuid' });
+    }
+  })
+  .transform(({ uuid, ...cfg }) => ({ uuid: uuid ?? DEFAULT_UUID, ...cfg }));
 
 export type ConfigFile = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

@@ -10,6 +10,8 @@ export type QueueFigures = QueueStats & { listSize: number; listAgeSeconds: numb
 export interface HeartbeatRecord {
   url: string;
   uuid: string;
+  /** os.hostname(): with `url`, tells this server's own stale record from another server's. */
+  host: string;
   pid: number;
   startedAt: string;
   updatedAt: string;
@@ -31,4 +33,13 @@ export function parseHeartbeat(text: string | null): HeartbeatRecord | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Is `record` (found under our uuid) another server's? Our own is one with our url and host (a
+ * restart finds its predecessor's record, still live). Records without `host` (older servers)
+ * are judged by url alone.
+ */
+export function isAnotherServer(record: HeartbeatRecord, ours: Pick<HeartbeatRecord, 'url' | 'host'>): boolean {
+  return record.url !== ours.url || (record.host !== undefined && record.host !== ours.host);
 }

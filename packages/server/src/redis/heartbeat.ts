@@ -1,8 +1,9 @@
+import os from 'node:os';
 import type { WorkerPool } from '../cluster/worker-pool.js';
 import type { WorkLists } from '../worklist/work-lists.js';
 import { volumesOf } from '../volume/create-volume.js';
 import { freeBytesOrNull } from '../volume/free-space.js';
-import type { HeartbeatRecord } from './heartbeat-record.js';
+import { isAnotherServer, parseHeartbeat, type HeartbeatRecord } from './heartbeat-record.js';
 import type { RedisConnection } from './redis-connection.js';
 import { heartbeatKey } from './redis-keys.js';
 
@@ -31,6 +32,7 @@ export class Heartbeat {
   private beating = false;
   private again = false;
   private stopped = false;
+  private started = false;
 
   constructor(
     private readonly conn: RedisConnection,
@@ -41,6 +43,7 @@ export class Heartbeat {
   }
 
   start(): void {
+    this.started = true;
     void this.beat();
     this.timer = setInterval(() => void this.beat(), this.opts.intervalMs);
     this.timer.unref();
@@ -49,11 +52,31 @@ export class Heartbeat {
     this.sources.pool.on('ready', () => void this.beat());
   }
 
+  /**
+   * Take our uuid's heartbeat key before anything else touches our keys: SET NX, or, when a
+   * record is there, overwrite it only if it is our own (a restart). Returns the other live
+   * server's record when one holds the uuid (the caller refuses to start), else null.
+   */
+  async claim(): Promise<HeartbeatRecord | null> {
+    const ttlMs = 3 * this.opts.intervalMs;
+    const ours = await this.record();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if ((await this.conn.client.set(this.key, JSON.stringify(ours), 'PX', ttlMs, 'NX')) === 'OK') return null;
+      const found = await this.conn.client.get(this.key);
+      if (found === null) continue; // expired in between: try again
+      const record = parseHeartbeat(found);
+      if (record && isAnotherServer(record, ours)) return record;
+      await this.conn.client.set(this.key, JSON.stringify(ours), 'PX', ttlMs);
+      return null;
+    }
+    return null;
+  }
+
   /** Stop beating and remove the record: a cleanly stopped server leaves the fleet at once. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.conn.isUp) await this.conn.client.del(this.key).catch(() => undefined);
+    if (this.started && this.conn.isUp) await this.conn.client.del(this.key).catch(() => undefined);
   }
 
   async record(): Promise<HeartbeatRecord> {
@@ -66,6 +89,7 @@ export class Heartbeat {
     return {
       url: config.publicUrl,
       uuid: this.opts.uuid,
+      host: os.hostname(),
       pid: process.pid,
       startedAt: this.startedAt,
       updatedAt: new Date().toISOString(),

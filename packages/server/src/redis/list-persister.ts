@@ -82,6 +82,11 @@ export class ListPersister {
     this.adopt(snapshot, listGeneration, gen === null ? null : { gen, map });
   }
 
+  /** Entries of persisted generation `gen` that will never run (corrupt): record them as finished. */
+  skipped(gen: string, ordinals: readonly number[]): void {
+    if (ordinals.length > 0) this.enqueue(() => this.writer.markDone(gen, ordinals));
+  }
+
   /** An entry of the installed list finished. O(1): sets a bit, and a timer if none runs. */
   finished(listGeneration: number, ordinal: number): void {
     if (listGeneration !== this.listGeneration || !this.bits.set(ordinal)) return;

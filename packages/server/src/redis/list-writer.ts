@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { ListKind } from '../worklist/list-wire.js';
-import { CHUNK_SIZE, SERVER_CHUNK_SIZE, encodeChunk, type ListItem } from './list-codec.js';
+import { CHUNK_ENCODING, CHUNK_SIZE, SERVER_CHUNK_SIZE, encodeChunk, packChunk, type ListItem } from './list-codec.js';
 import type { ListKeys } from './redis-keys.js';
 
 /** A list as persisted: entries in order, plus the interned server lists of a pull list. */
@@ -24,7 +24,7 @@ const BITS_PER_PIPELINE = 10_000;
  */
 export class ListWriter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: ListKeys,
   ) {}
 
@@ -42,7 +42,7 @@ export class ListWriter {
   async write(gen: string, list: ListSnapshot, cancelled: () => boolean): Promise<boolean> {
     const k = this.keys.generation(gen);
     await this.redis.unlink(k.entries, k.servers, k.done, k.meta); // in case of a reused number after a Redis reset
-    const chunks = await this.pushChunks(k.entries, list.items.length, CHUNK_SIZE, (s, e) => encodeChunk(list.items, s, e), cancelled);
+    const chunks = await this.pushChunks(k.entries, list.items.length, CHUNK_SIZE, (s, e) => packChunk(encodeChunk(list.items, s, e)), cancelled);
     if (chunks < 0) return false;
     const serverChunks = await this.pushChunks(
       k.servers,
@@ -57,6 +57,7 @@ export class ListWriter {
       count: list.items.length,
       chunkSize: CHUNK_SIZE,
       chunks,
+      encoding: CHUNK_ENCODING,
       serverLists: list.serverLists.length,
       serverChunkSize: SERVER_CHUNK_SIZE,
       serverChunks,
@@ -105,13 +106,13 @@ export class ListWriter {
     key: string,
     total: number,
     size: number,
-    encode: (start: number, end: number) => string,
+    encode: (start: number, end: number) => string | Buffer | Promise<Buffer>,
     cancelled: () => boolean,
   ): Promise<number> {
     let chunks = 0;
     for (let start = 0; start < total; start += size) {
       if (cancelled()) return -1;
-      await this.redis.rpush(key, encode(start, Math.min(start + size, total)));
+      await this.redis.rpush(key, await encode(start, Math.min(start + size, total)));
       chunks++;
       await yieldToEventLoop();
     }

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/logger.js';
+import { createRedisClient, describeTarget, type RedisClient, type RedisTarget } from './redis-client.js';
 
 export interface RedisConnectionOptions {
-  url: string;
+  target: RedisTarget;
   /** Milliseconds one command may take before it fails (Redis hung, not gone). @default 10000 */
   commandTimeoutMs?: number;
   /** First reconnect delay in ms; doubles per attempt up to maxBackoffMs, plus jitter. @default 100 */
@@ -14,20 +15,25 @@ export interface RedisConnectionOptions {
 }
 
 export interface RedisConnectionEvents {
-  /** Connected and ready; `recovered` is true after an outage (time to re-sync). */
+  /** Connected and ready; `recovered` is true after an outage or a failover (time to re-sync). */
   up: [recovered: boolean];
   /** The connection went away (emitted once per outage). */
   down: [];
 }
 
 /**
- * The primary's single Redis connection, configured so Redis can never block it: commands are
+ * The primary's single Redis connection (one Redis, a Sentinel group's master, or a Cluster), configured so Redis can never block it: commands are
  * not queued while disconnected (they fail at once), each has a timeout, and one retry at most.
  * Reconnection runs in the background with exponential backoff and jitter. An outage is logged
- * once when it starts and once when it ends, never per command or per retry.
+ * once when it starts and once when it ends, never per command or per retry. A Sentinel
+ * failover drops the connection (an outage until the new master answers); a Cluster master
+ * that leaves the slot map (failed over, removed) counts as a recovery too: writes it took
+ * may not have reached its replica, so the lists are re-synced.
  */
 export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
-  readonly client: Redis;
+  readonly client: RedisClient;
+  /** Where it connects (no password), for messages. */
+  readonly where: string;
   private state: 'connecting' | 'up' | 'down' = 'connecting';
   private closed = false;
 
@@ -38,17 +44,18 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
     super();
     const min = opts.minBackoffMs ?? 100;
     const max = opts.maxBackoffMs ?? 5_000;
-    this.client = new Redis(opts.url, {
-      enableOfflineQueue: false, // a command while Redis is away fails now instead of waiting
+    this.client = createRedisClient(opts.target, {
       maxRetriesPerRequest: 1,
       commandTimeout: opts.commandTimeoutMs ?? 10_000,
       connectTimeout: 5_000,
       retryStrategy: (times) => Math.min(min * 2 ** (times - 1), max) + Math.floor(Math.random() * 200),
       lazyConnect: false,
     });
+    this.where = describeTarget(opts.target);
     this.client.on('ready', () => this.onReady());
-    this.client.on('error', (err) => this.onFailure(err));
+    this.client.on('error', (err: Error) => this.onFailure(err));
     this.client.on('close', () => this.onFailure(null));
+    if (this.client instanceof Cluster) this.client.on('-node', (_node: unknown, key: string) => this.onNodeGone(key));
   }
 
   get isUp(): boolean {
@@ -73,6 +80,7 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.state = 'down'; // nothing is attempted on a closed connection
     try {
       await this.client.quit();
     } catch {
@@ -83,13 +91,22 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   private onReady(): void {
     const recovered = this.state === 'down';
     this.state = 'up';
-    if (recovered) this.log.info('redis connection restored: re-syncing lists');
-    else this.log.info('connected to redis');
+    if (recovered) this.log.info('redis connection restored: re-syncing lists', { redis: this.where });
+    else this.log.info('connected to redis', { redis: this.where });
     this.emit('up', recovered);
+  }
+
+  private onNodeGone(node: string): void {
+    if (this.closed || this.state !== 'up') return;
+    this.log.info('redis cluster node left the slot map: re-syncing lists', { node });
+    this.emit('up', true);
   }
 
   private onFailure(err: Error | null): void {
     if (this.closed || this.state === 'down') return;
+    // An error while the client is still ready is not a loss (a Cluster reports a failed slot
+    // refresh this way and goes on); a real one is followed by 'close'.
+    if (err && this.client.status === 'ready') return;
     const wasUp = this.state === 'up';
     this.state = 'down';
     const error = err ? describeError(err) : { name: 'Error', message: 'connection closed' };
@@ -97,7 +114,7 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
       wasUp
         ? 'redis connection lost: working from memory, reconnecting in the background'
         : 'redis unavailable: working from memory, connecting in the background',
-      { error },
+      { redis: this.where, error },
     );
     this.emit('down');
   }

@@ -5,6 +5,11 @@ import type { ListKind } from '../worklist/list-wire.js';
  * with the configured prefix; a server's keys are namespaced by its uuid so one Redis serves
  * a whole fleet. A list is stored as immutable generations; `current` names the live one, so
  * replacing a list is a single SET of that pointer and no reader ever sees a mix.
+ *
+ * The uuid is a hash tag (`{uuid}`): on a Redis Cluster every key of one server, heartbeat
+ * included, lives in one slot, so its multi-key commands (UNLINK of a generation, pipelines)
+ * are legal and a resharding moves them together, while different servers spread over the
+ * masters. (keyPrefix may not contain braces, so the uuid is always the first tag.)
  */
 
 /** Keys of one generation of one list. */
@@ -31,15 +36,16 @@ export interface ListKeys {
 }
 
 export function serverKey(prefix: string, uuid: string): string {
-  return `${prefix}server:${uuid}`;
+  return `${prefix}server:{${uuid}}`;
 }
 
-export function listKeys(prefix: string, uuid: string, kind: ListKind): ListKeys {
-  const base = `${serverKey(prefix, uuid)}:${kind}`;
+/** The keys of a server's list of one kind under `server` (a serverKey, or the legacy one). */
+function listKeysUnder(server: string, kind: ListKind): ListKeys {
+  const base = `${server}:${kind}`;
   return {
     current: `${base}:current`,
     generations: `${base}:generations`,
-    sequence: `${serverKey(prefix, uuid)}:sequence`,
+    sequence: `${server}:sequence`,
     generation: (gen) => ({
       meta: `${base}:gen:${gen}:meta`,
       entries: `${base}:gen:${gen}:entries`,
@@ -49,9 +55,18 @@ export function listKeys(prefix: string, uuid: string, kind: ListKind): ListKeys
   };
 }
 
+export function listKeys(prefix: string, uuid: string, kind: ListKind): ListKeys {
+  return listKeysUnder(serverKey(prefix, uuid), kind);
+}
+
+/** The layout before hash tags (`server:U:…`, one Redis only), read once to migrate it. */
+export function legacyListKeys(prefix: string, uuid: string, kind: ListKind): ListKeys {
+  return listKeysUnder(`${prefix}server:${uuid}`, kind);
+}
+
 /** STRING (JSON HeartbeatRecord) with a TTL of 3 heartbeat intervals: present = alive. */
 export function heartbeatKey(prefix: string, uuid: string): string {
-  return `${prefix}heartbeat:${uuid}`;
+  return `${prefix}heartbeat:{${uuid}}`;
 }
 
 /** SCAN MATCH pattern for every heartbeat under `prefix` (glob characters in it escaped). */

@@ -6,6 +6,8 @@ import type { ListKind } from '../worklist/list-wire.js';
 import type { UploadedList } from '../worklist/list-uploads.js';
 import type { WorkLists } from '../worklist/work-lists.js';
 import { Heartbeat } from './heartbeat.js';
+import { migrateLegacyLayout } from './legacy-migration.js';
+import type { HeartbeatRecord } from './heartbeat-record.js';
 import { ListPersister } from './list-persister.js';
 import { ListWriter, type ListSnapshot } from './list-writer.js';
 import { RedisConnection } from './redis-connection.js';
@@ -14,6 +16,8 @@ import { loadUnfinished } from './resume.js';
 
 /** How long start-up waits for Redis before going on from memory (ms). */
 const START_CONNECT_TIMEOUT_MS = 3_000;
+/** Corrupt resumed entries logged one by one; beyond, one line with the count. */
+const LOGGED_CORRUPT_ENTRIES = 10;
 const KINDS: readonly ListKind[] = ['pull', 'trash'];
 
 type RedisConfig = NonNullable<KeepstoreConfig['redis']>;
@@ -22,6 +26,21 @@ function snapshotOf(uploaded: UploadedList): ListSnapshot {
   return uploaded.kind === 'pull'
     ? { kind: 'pull', items: uploaded.list.items, serverLists: uploaded.list.serverLists, acceptedAt: Date.now() }
     : { kind: 'trash', items: uploaded.items, serverLists: [], acceptedAt: Date.now() };
+}
+
+/** Another live server publishes a heartbeat under our uuid: we must not touch its keys. */
+export interface UuidInUse {
+  message: string;
+  fields: Record<string, string | number>;
+}
+
+function uuidInUse(other: HeartbeatRecord, ours: HeartbeatRecord): UuidInUse {
+  return {
+    message:
+      `uuid ${ours.uuid} is in use by another live keepstore, ${other.url} on ${other.host ?? 'an unknown host'} ` +
+      `(pid ${other.pid}); this one is ${ours.url} on ${ours.host}: give each server sharing a Redis its own uuid`,
+    fields: { uuid: ours.uuid, otherUrl: other.url, otherHost: other.host ?? '', otherPid: other.pid, url: ours.url, host: ours.host },
+  };
 }
 
 /**
@@ -36,6 +55,9 @@ export class RedisSync {
   private readonly heartbeat: Heartbeat;
   /** The resume in progress, if any: start-up and a reconnect must not read the lists twice. */
   private resuming: Promise<void> | null = null;
+  /** Our uuid's heartbeat key is ours (claimed): only then are our keys read or written. */
+  private claimed = false;
+  private migrated = false;
 
   /** The Redis side of the primary, or null when no `redis` is configured (lists in memory only). */
   static fromConfig(config: KeepstoreConfig, pool: WorkerPool, lists: WorkLists, log: Logger): RedisSync | null {
@@ -49,8 +71,9 @@ export class RedisSync {
     private readonly lists: WorkLists,
     private readonly log: Logger,
   ) {
-    this.conn = new RedisConnection({ url: redis.url }, log);
-    const isUp = (): boolean => this.conn.isUp;
+    this.conn = new RedisConnection({ target: redis }, log);
+    // Nothing is written under our uuid before it is ours (claimed).
+    const isUp = (): boolean => this.conn.isUp && this.claimed;
     const persister = (kind: ListKind): ListPersister =>
       new ListPersister(kind, new ListWriter(this.conn.client, this.keys(kind)), log, { isUp });
     this.persisters = { pull: persister('pull'), trash: persister('trash') };
@@ -69,13 +92,20 @@ export class RedisSync {
    * list first). Never hangs on Redis: without a connection within a few seconds it goes on
    * from memory and resumes when Redis comes back (unless a new list arrived first).
    */
-  async start(): Promise<void> {
-    this.conn.on('up', (recovered) => void this.onUp(recovered));
+  async start(): Promise<UuidInUse | null> {
     const up = await this.conn.waitUntilUp(START_CONNECT_TIMEOUT_MS);
-    if (up) await this.resumeAll();
+    if (up) {
+      const refusal = await this.claim().catch(() => null); // Redis trouble: claimed on the next 'up'
+      if (refusal) {
+        await this.conn.close();
+        return refusal;
+      }
+      if (this.claimed) await this.resumeAll();
+    }
     // The connection has already warned about the outage (once); this only says what it means here.
     else this.log.info('lists not resumed from redis yet: they will be when it is reachable', { timeoutMs: START_CONNECT_TIMEOUT_MS });
-    this.heartbeat.start();
+    this.conn.on('up', (recovered) => void this.onUp(recovered));
+    return null;
   }
 
   /** After the workers stopped: flush the last progress, drop the heartbeat, close. */
@@ -89,7 +119,27 @@ export class RedisSync {
     return listKeys(this.redis.keyPrefix, this.config.uuid, kind);
   }
 
+  /** Claim our uuid (see Heartbeat.claim); a refusal when another live server holds it. */
+  private async claim(): Promise<UuidInUse | null> {
+    if (this.claimed) return null;
+    const other = await this.heartbeat.claim();
+    if (other) return uuidInUse(other, await this.heartbeat.record());
+    this.claimed = true;
+    this.heartbeat.start(); // beats only once the uuid is ours: a beat never overwrites another's record
+    return null;
+  }
+
   private async onUp(recovered: boolean): Promise<void> {
+    if (!this.claimed) {
+      // Redis was away at start: another live server may hold our uuid. Then leave Redis alone.
+      const refusal = await this.claim().catch(() => null);
+      if (refusal) {
+        this.log.error(`${refusal.message}: lists stay in memory only`, refusal.fields);
+        await this.conn.close();
+        return;
+      }
+      if (!this.claimed) return;
+    }
     await this.resumeAll();
     for (const kind of KINDS) {
       const p = this.persisters[kind];
@@ -104,6 +154,7 @@ export class RedisSync {
   }
 
   private async resumeUnknown(): Promise<void> {
+    await this.migrateOnce();
     for (const kind of KINDS) {
       if (this.persisters[kind].known) continue;
       try {
@@ -111,6 +162,19 @@ export class RedisSync {
       } catch (err) {
         this.log.warn('cannot resume list from redis: going on from memory', { kind, error: describeError(err) });
       }
+    }
+  }
+
+  /** Lists persisted under the layout before hash tags are moved to ours, before the first resume. */
+  private async migrateOnce(): Promise<void> {
+    if (this.migrated) return;
+    try {
+      for (const moved of await migrateLegacyLayout(this.conn.client, this.redis.keyPrefix, this.config.uuid)) {
+        this.log.info(`migrated ${moved.kind} list from the old redis key layout`, { ...moved });
+      }
+      this.migrated = true;
+    } catch (err) {
+      this.log.warn('cannot migrate lists from the old redis key layout: will try again on reconnect', { error: describeError(err) });
     }
   }
 
@@ -125,16 +189,24 @@ export class RedisSync {
       this.log.info('no list to resume from redis', { kind });
       return;
     }
+    for (const entry of found.corrupt.slice(0, LOGGED_CORRUPT_ENTRIES)) {
+      this.log.warn(`skipped a corrupt ${kind} list entry resumed from redis`, { kind, generation: found.generation, ordinal: entry.ordinal, reason: entry.reason });
+    }
+    if (found.corrupt.length > LOGGED_CORRUPT_ENTRIES) {
+      this.log.warn(`skipped more corrupt ${kind} list entries resumed from redis`, { kind, generation: found.generation, count: found.corrupt.length - LOGGED_CORRUPT_ENTRIES });
+    }
     if (found.uploaded.kind === 'pull' ? found.uploaded.list.items.length > 0 : found.uploaded.items.length > 0) {
       this.lists.install(found.uploaded);
     }
     persister.resumed(found.snapshot, this.lists.generation(kind), found.generation, found.map);
+    persister.skipped(found.generation, found.corrupt.map((c) => c.ordinal)); // logged once, not at every restart
     this.log.info(`resumed ${kind} list from redis`, {
       kind,
       generation: found.generation,
       entries: found.total,
       alreadyFinished: found.finished,
       resumed: found.map.length,
+      skippedCorrupt: found.corrupt.length,
       durationMs: Date.now() - started,
     });
   }

@@ -1,9 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { ListKind, PullItem, TrashItem } from '../worklist/list-wire.js';
 import type { UploadedList } from '../worklist/list-uploads.js';
 import { readCurrentList } from './list-reader.js';
 import type { ListSnapshot } from './list-writer.js';
 import type { ListKeys } from './redis-keys.js';
+import { validateResumed, type CorruptEntry } from './resume-validation.js';
 
 /** The unfinished part of a persisted list, ready to install. */
 export interface ResumedList {
@@ -16,20 +17,26 @@ export interface ResumedList {
   snapshot: ListSnapshot;
   /** map[i] = ordinal in the persisted generation of installed entry i. */
   map: Uint32Array;
+  /** Unfinished entries the upload validator refuses: not installed. */
+  corrupt: CorruptEntry[];
 }
 
 /**
- * Load the current persisted list of `kind` and keep the entries not yet finished, in order.
- * Null when Redis holds no list for this server.
+ * Load the current persisted list of `kind` and keep the entries not yet finished, in order,
+ * that pass the same validation as an upload (Redis is shared: what it holds is input, not
+ * truth). Null when Redis holds no list for this server.
  */
-export async function loadUnfinished(redis: Redis, keys: ListKeys, kind: ListKind): Promise<ResumedList | null> {
+export async function loadUnfinished(redis: RedisClient, keys: ListKeys, kind: ListKind): Promise<ResumedList | null> {
   const stored = await readCurrentList(redis, keys, kind);
   if (!stored) return null;
   const total = stored.items.length;
-  const map = new Uint32Array(total - stored.done.cardinality);
+  const unfinished = new Uint32Array(total - stored.done.cardinality);
   let n = 0;
-  for (let i = 0; i < total && n < map.length; i++) if (!stored.done.has(i)) map[n++] = i;
-  const items = Array.from(map, (i) => stored.items[i]!);
+  for (let i = 0; i < total && n < unfinished.length; i++) if (!stored.done.has(i)) unfinished[n++] = i;
+  const candidates = Array.from(unfinished, (i) => stored.items[i]!);
+  const { valid, corrupt } = await validateResumed(kind, candidates, stored.serverLists, unfinished);
+  const map = corrupt.length === 0 ? unfinished : Uint32Array.from(valid, (i) => unfinished[i]!);
+  const items = corrupt.length === 0 ? candidates : valid.map((i) => candidates[i]!);
   const uploaded: UploadedList =
     kind === 'pull'
       ? { kind: 'pull', list: { items: items as PullItem[], serverLists: stored.serverLists } }
@@ -37,9 +44,10 @@ export async function loadUnfinished(redis: Redis, keys: ListKeys, kind: ListKin
   return {
     generation: stored.generation,
     total,
-    finished: total - map.length,
+    finished: total - unfinished.length,
     uploaded,
     snapshot: { kind, items, serverLists: stored.serverLists, acceptedAt: stored.acceptedAt },
     map,
+    corrupt,
   };
 }

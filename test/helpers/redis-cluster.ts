@@ -1,0 +1,115 @@
+/**
+ * A private Redis Cluster for tests: three masters (no replicas) on free ports, joined with
+ * `redis-cli --cluster create`, in a temp dir removed by stop(). moveSlot() reshards one slot
+ * the way `redis-cli --cluster reshard` does (IMPORTING/MIGRATING, MIGRATE of its keys, SETSLOT
+ * NODE everywhere), but for the slot a test chooses.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { waitFor } from './keepstore-process.ts';
+import { killProc, launchOnFreePort, type RedisNode } from './redis-server.ts';
+
+export interface RedisClusterSetup {
+  nodes: RedisNode[];
+  /** The master serving `slot` now. */
+  owner(slot: number): Promise<RedisNode>;
+  /** Move `slot` and its keys to `to`. */
+  moveSlot(slot: number, to: RedisNode): Promise<void>;
+  /** The hash slot of a key (CLUSTER KEYSLOT). */
+  keySlot(key: string): Promise<number>;
+  /** A plain client to one node (shared, closed by stop()). */
+  client(node: RedisNode): Redis;
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const CLI = process.env['REDIS_CLI'] ?? 'redis-cli';
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    proc.on('error', reject);
+    proc.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${out}`))));
+  });
+}
+
+export async function startRedisCluster(): Promise<RedisClusterSetup> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'redis-cluster-'));
+  const procs: ChildProcess[] = [];
+  const clients = new Map<number, Redis>();
+  const client = (node: RedisNode): Redis => {
+    let c = clients.get(node.port);
+    if (!c) {
+      c = new Redis({ host: node.host, port: node.port, maxRetriesPerRequest: 1 });
+      c.on('error', () => undefined);
+      clients.set(node.port, c);
+    }
+    return c;
+  };
+  const stop = async (): Promise<void> => {
+    for (const c of clients.values()) c.disconnect();
+    await Promise.all(procs.map((p) => killProc(p)));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const nodes: RedisNode[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = await launchOnFreePort(
+        (port) => ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'],
+        dir,
+      );
+      procs.push(started.proc);
+      nodes.push({ host: HOST, port: started.port });
+    }
+    await run(CLI, ['--cluster', 'create', ...nodes.map((n) => `${n.host}:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    // Every node must see the whole slot map and every other node before a client connects.
+    for (const node of nodes) {
+      await waitFor(
+        async () => {
+          const info = (await client(node).call('CLUSTER', 'INFO')) as string;
+          return /cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info) && /cluster_known_nodes:3/.test(info);
+        },
+        20_000,
+        `cluster node ${node.port} to see the whole cluster`,
+      );
+    }
+    const nodeId = async (node: RedisNode): Promise<string> => (await client(node).call('CLUSTER', 'MYID')) as string;
+    const owner = async (slot: number): Promise<RedisNode> => {
+      const slots = (await client(nodes[0]!).call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number, string]]>;
+      const range = slots.find(([from, to]) => slot >= from && slot <= to);
+      if (!range) throw new Error(`slot ${slot} is not served`);
+      return { host: range[2][0], port: Number(range[2][1]) };
+    };
+    return {
+      nodes,
+      owner,
+      keySlot: async (key) => (await client(nodes[0]!).call('CLUSTER', 'KEYSLOT', key)) as number,
+      async moveSlot(slot, to) {
+        const from = await owner(slot);
+        if (from.port === to.port) throw new Error(`slot ${slot} is already on ${to.port}`);
+        const [fromId, toId] = [await nodeId(from), await nodeId(to)];
+        await client(to).call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId);
+        await client(from).call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId);
+        for (;;) {
+          const keys = (await client(from).call('CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
+          if (keys.length === 0) break;
+          await client(from).call('MIGRATE', to.host, to.port, '', 0, 10_000, 'KEYS', ...keys);
+        }
+        for (const node of [to, from, ...nodes.filter((n) => n.port !== to.port && n.port !== from.port)]) {
+          await client(node).call('CLUSTER', 'SETSLOT', slot, 'NODE', toId);
+        }
+      },
+      client,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
