@@ -49,7 +49,7 @@ before(async () => {
   ks = await startKeepstore({
     dir,
     workers: 2,
-    config: { volumes, redis: { url: redis.url, keyPrefix: PREFIX, heartbeatInterval: '1s' }, pullIdleTimeout: '2s', pullConnectTimeout: '2s' },
+    config: { uuid: 'zzzzz-bi6l4-0000000000000s3', volumes, redis: { url: redis.url, keyPrefix: PREFIX, heartbeatInterval: '1s' }, pullIdleTimeout: '2s', pullConnectTimeout: '2s' },
   });
 });
 after(async () => {
