@@ -26,9 +26,10 @@ export interface RedisConnectionEvents {
  * not queued while disconnected (they fail at once), each has a timeout, and one retry at most.
  * Reconnection runs in the background with exponential backoff and jitter. An outage is logged
  * once when it starts and once when it ends, never per command or per retry. A Sentinel
- * failover drops the connection (an outage until the new master answers); a Cluster master
- * that leaves the slot map (failed over, removed) counts as a recovery too: writes it took
- * may not have reached its replica, so the lists are re-synced.
+ * failover drops the connection (an outage until the new master answers); a Cluster node lost
+ * (ioredis drops it from its pool: dead, failed over, removed) counts as a recovery too:
+ * writes it took may not have reached its replica, so the lists are re-synced (the rewrite
+ * waits in ioredis' cluster retries until the slot has a master again, or is retried).
  */
 export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
   readonly client: RedisClient;
@@ -98,7 +99,7 @@ export class RedisConnection extends EventEmitter<RedisConnectionEvents> {
 
   private onNodeGone(node: string): void {
     if (this.closed || this.state !== 'up') return;
-    this.log.info('redis cluster node left the slot map: re-syncing lists', { node });
+    this.log.info('redis cluster node lost: re-syncing lists', { node });
     this.emit('up', true);
   }
 
