@@ -1,5 +1,5 @@
 /**
- * SIGTERM in the middle of a pull list (DESIGN.md "Failure rules"): the pulls in flight finish
+ * SIGTERM in the middle of a pull list (README "Pull lists", A worker that dies): the pulls in flight finish
  * within the grace period, no new entry is started, and the server exits 0.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * A worker SIGKILLed in the middle of pulls loses nothing (DESIGN.md "The work lists"): its
+ * A worker SIGKILLed in the middle of pulls loses nothing (README "Pull lists"): its
  * in-flight entries go back to the head of the list, a respawned worker takes its volumes and
  * pulls them, and its cut-off temp files never become blocks. The worker's pid comes from
  * /status.json, as an operator would find it.

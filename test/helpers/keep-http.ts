@@ -55,17 +55,26 @@ export function request(url: string, opts: RequestOptions = {}): Promise<Reply> 
   });
 }
 
-/** A PUT whose body the test sends by hand; `done` is the server's status once it answers. */
-export function openUpload(url: string, size: number): { req: http.ClientRequest; done: Promise<number> } {
-  const req = http.request(url, { method: 'PUT', agent: false, headers: { 'Content-Length': String(size) } });
-  const done = new Promise<number>((resolve, reject) => {
+/** An upload in progress; `response` is the server's answer (rejects if the connection breaks first). */
+export interface Upload {
+  req: http.ClientRequest;
+  response: Promise<{ status: number; body: string }>;
+}
+
+/** A PUT of `size` bytes whose body the test sends by hand through `req`. */
+export function openUpload(url: string, size: number, headers: Record<string, string> = {}): Upload {
+  const req = http.request(url, { method: 'PUT', agent: false, headers: { ...headers, 'Content-Length': String(size) } });
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
     });
     req.on('error', reject);
   });
-  return { req, done };
+  return { req, response };
 }
 
 export function md5(data: Buffer | string): string {
@@ -88,22 +97,12 @@ export function makeBlock(size: number): Block {
 /** A PUT of `block` sent in two halves: the first at once, the second on finish(). */
 export interface HalfUpload {
   /** The server's answer; rejects if the connection breaks before one arrives. */
-  response: Promise<{ status: number; body: string }>;
+  response: Upload['response'];
   finish(): void;
 }
 
 export function openHalfUpload(url: string, block: Block, headers: Record<string, string> = {}): HalfUpload {
-  const req = http.request(`${url}/${block.hash}`, { method: 'PUT', agent: false, headers: { ...headers, 'Content-Length': String(block.data.length) } });
-  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
+  const { req, response } = openUpload(`${url}/${block.hash}`, block.data.length, headers);
   const half = Math.floor(block.data.length / 2);
   req.write(block.data.subarray(0, half));
   return { response, finish: () => req.end(block.data.subarray(half)) };

@@ -1,7 +1,7 @@
 /**
- * Admin and operator endpoints of the real server against PROTOCOL.md: /index (exact
+ * Admin and operator endpoints of the real server against docs/api.md: /index (exact
  * nanosecond mtimes, uuid order, the final empty line), /mounts, /mounts/UUID/blocks,
- * /status.json (worker volume assignment per DESIGN.md), /_health/ping, DELETE and untrash,
+ * /status.json (worker volume assignment per README "Architecture"), /_health/ping, DELETE and untrash,
  * and the 401/403 rules of every admin and management endpoint.
  */
 import assert from 'node:assert/strict';
@@ -185,7 +185,7 @@ describe('mounts', () => {
 });
 
 describe('status and health', () => {
-  test('GET /status.json: volumes, workers with their volumes (DESIGN.md), pull and trash queues', async () => {
+  test('GET /status.json: volumes, workers with their volumes (README "Architecture"), pull and trash queues', async () => {
     const res = await get('/status.json');
     assert.equal(res.status, 200);
     const s = JSON.parse(res.body.toString());

@@ -127,8 +127,8 @@ describe('maxRequestsPerClient 2 (1 running, up to 4 waiting per worker)', () =>
 
     up1.req.end(a.data.subarray(10));
     up2.req.end(b.data.subarray(10));
-    assert.equal(await up1.done, 200);
-    assert.equal(await up2.done, 200);
+    assert.equal((await up1.response).status, 200);
+    assert.equal((await up2.response).status, 200);
   }
 
   test('a third request of one address is refused with 429 while two are held; the count is exact afterwards', async () => {

@@ -2,7 +2,7 @@
  * Full volumes, for real: two small tmpfs mounts (2 MiB each) as the server's volumes, filled
  * with a filler file or by the uploads themselves, so "full" is the kernel's ENOSPC and
  * statfs, not a mock. Needs root (mount); skipped with a message otherwise.
- * PROTOCOL.md: no writable volume with room -> 507; a full volume falls over to the next one.
+ * docs/api.md: no writable volume with room -> 507; a full volume falls over to the next one.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -55,8 +55,8 @@ describe('tiny limits (1 running, 1 waiting per worker)', () => {
 
     a.req.end(blockA.subarray(1000));
     b.req.end(blockB.subarray(1000));
-    assert.equal(await a.done, 200);
-    assert.equal(await b.done, 200); // the waiter got the slot
+    assert.equal((await a.response).status, 200);
+    assert.equal((await b.response).status, 200); // the waiter got the slot
     await waitFor(async () => (await gauge(ks, 'keepstore_http_requests_in_progress')) === 0, 5_000, 'slots freed');
     assert.equal(await gauge(ks, 'keepstore_http_requests_queued'), 0);
   });
@@ -67,13 +67,13 @@ describe('tiny limits (1 running, 1 waiting per worker)', () => {
     await writeAndWait(a.req, block.subarray(0, 10));
     await waitFor(async () => (await gauge(ks, 'keepstore_http_requests_in_progress')) === 1, 5_000, 'upload running');
     const gone = openUpload(`${ks.url}/${md5(block)}`, block.length);
-    gone.done.catch(() => undefined);
+    gone.response.catch(() => undefined);
     await writeAndWait(gone.req, block.subarray(0, 10));
     await waitFor(async () => (await gauge(ks, 'keepstore_http_requests_queued')) === 1, 5_000, 'waiter queued');
     gone.req.destroy();
     await waitFor(async () => (await gauge(ks, 'keepstore_http_requests_queued')) === 0, 5_000, 'waiter removed');
     a.req.end(block.subarray(10));
-    assert.equal(await a.done, 200);
+    assert.equal((await a.response).status, 200);
   });
 });
 
@@ -145,7 +145,7 @@ describe('200 slow uploads at once', () => {
     const pids = (status.workers as Array<{ pid: number }>).map((w) => w.pid);
     const rss = await Promise.all(pids.map(rssBytes));
     for (const u of uploads) u.req.end(shared.subarray(shared.length - HELD_BACK));
-    const statuses = await Promise.all(uploads.map((u) => u.done));
+    const statuses = await Promise.all(uploads.map(async (u) => (await u.response).status));
 
     t.diagnostic(`worker RSS with ${CLIENTS} uploads in flight: ${rss.map((b) => `${(b / 2 ** 20).toFixed(0)} MiB`).join(', ')}`);
     assert.equal(inFlight, CLIENTS, 'every upload was in progress when memory was measured');

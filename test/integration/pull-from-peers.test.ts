@@ -1,5 +1,5 @@
 /**
- * Pulling blocks from peers (PROTOCOL.md "The pull list"): a real keepstore as the source, a
+ * Pulling blocks from peers (docs/api.md "The pull list"): a real keepstore as the source, a
  * fake peer that misbehaves on purpose, and the keepstore under test pulling from them.
  * Every misbehaviour is given up on within the timeouts, the next server is tried, and a
  * wrong or partial block is never stored.

@@ -1,5 +1,5 @@
 /**
- * Replacing the pull list mid-way (DESIGN.md "The work lists"): entries not yet started are
+ * Replacing the pull list mid-way (README "Pull lists", Replace semantics): entries not yet started are
  * dropped at once and never fetched (the fake peer counts requests); the entry in flight
  * finishes; an entry of the new list that is already in flight is not started twice; an entry
  * in flight that the new list no longer has stops before its next server.

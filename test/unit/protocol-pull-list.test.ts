@@ -23,7 +23,7 @@ function rejects(text: string, index: number | null, message: string): void {
 }
 
 describe('parsePullList: accepted lists', () => {
-  it('parses the PROTOCOL.md example', () => {
+  it('parses the docs/api.md example', () => {
     assert.deepEqual(parsePullList(body(ok)), [
       { locator: LOC, hash: 'acbd18db4cc2f85cedef654fccc4a4d8', size: 3, servers: SERVERS, mountUuid: MOUNT },
     ]);

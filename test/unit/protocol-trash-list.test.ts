@@ -23,7 +23,7 @@ function rejects(text: string, index: number | null, message: string | RegExp): 
 }
 
 describe('parseTrashList: accepted lists', () => {
-  it('parses the PROTOCOL.md example', () => {
+  it('parses the docs/api.md example', () => {
     const text = `[{"locator":"${LOC}","block_mtime":1707249451308502672,"mount_uuid":"${MOUNT}"}]`;
     assert.deepEqual(parseTrashList(text), [
       { locator: LOC, hash: 'acbd18db4cc2f85cedef654fccc4a4d8', size: 3, blockMtime: 1707249451308502672n, mountUuid: MOUNT },

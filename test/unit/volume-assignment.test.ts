@@ -1,5 +1,5 @@
 /**
- * Volume assignment (DESIGN.md "Volume assignment"): volume k in uuid order belongs to worker
+ * Volume assignment (README "Architecture", Workers): volume k in uuid order belongs to worker
  * k mod N when V >= N; with more workers than volumes, workers share volumes round robin.
  */
 import assert from 'node:assert/strict';

@@ -12,7 +12,7 @@ export class ProtocolError extends Error {
   }
 }
 
-/** A locator that breaks the rules of PROTOCOL.md "Locators"; the message is the 400 body, `invalid locator`. */
+/** A locator that breaks the rules of docs/api.md "Locators"; the message is the 400 body, `invalid locator`. */
 export class InvalidLocatorError extends ProtocolError {
   constructor(message = 'invalid locator', code = 'INVALID_LOCATOR') {
     super(message, code);

@@ -2,7 +2,7 @@ import { ListValidationError } from './errors.js';
 import { optionalMountUuid, requireEntryObject, requireSizedLocator } from './list-entry.js';
 import { describeJsonType, parseListJson, quoteForMessage } from './list-json.js';
 
-/** One validated entry of a pull list (PROTOCOL.md "The pull list"). */
+/** One validated entry of a pull list (docs/api.md "The pull list"). */
 export interface PullEntry {
   /** The locator as sent (hints included). */
   locator: string;

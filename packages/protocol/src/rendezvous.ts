@@ -9,7 +9,7 @@ export interface RendezvousVolume {
 }
 
 /**
- * The order in which to try volumes for a block (PROTOCOL.md "Directory volumes"): highest
+ * The order in which to try volumes for a block (docs/api.md "Volume order"): highest
  * priority first, then by `md5(hash + uuid[12:])` as lowercase hex, ascending. Every server
  * computes the same order, so a block lands on, and is looked for on, the same volume.
  * Returns a new array; `volumes` is not modified.

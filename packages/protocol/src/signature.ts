@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parseLocator, type Locator } from './locator.js';
 
 /**
- * Permission signatures (PROTOCOL.md "Tokens and signatures"), byte-compatible with
+ * Permission signatures (docs/api.md "Permission signatures"), byte-compatible with
  * Arvados sdk/go/arvados/blob_signature.go:
  * `hex(HMAC-SHA1(key, HASH + "@" + token + "@" + EXP + "@" + TTL))`.
  */

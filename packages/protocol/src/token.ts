@@ -72,8 +72,8 @@ function fromCookieHeader(header: string | undefined): string | undefined {
 }
 
 /**
- * The caller's token, from the first source that has one (PROTOCOL.md "Tokens and
- * signatures"): the Authorization header (Bearer, OAuth2 or Basic password), the `api_token`
+ * The caller's token, from the first source that has one (docs/api.md "Tokens"):
+ * the Authorization header (Bearer, OAuth2 or Basic password), the `api_token`
  * query parameter, then the `arvados_api_token` cookie. An empty value counts as absent.
  */
 export function extractToken(src: TokenSources): string | undefined {

@@ -3,7 +3,7 @@ import { scanIntegerField, type IntegerFieldScan } from './json-integer-field.js
 import { optionalMountUuid, requireEntryObject, requireSizedLocator } from './list-entry.js';
 import { describeJsonType, parseListJson } from './list-json.js';
 
-/** One validated entry of a trash list (PROTOCOL.md "The trash list"). */
+/** One validated entry of a trash list (docs/api.md "The trash list"). */
 export interface TrashEntry {
   /** The locator as sent (hints included). */
   locator: string;

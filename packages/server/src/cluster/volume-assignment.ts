@@ -1,5 +1,5 @@
 /**
- * Which volumes each worker owns (DESIGN.md "Volume assignment"): with at least as many
+ * Which volumes each worker owns (README "Architecture", Workers): with at least as many
  * volumes as workers, volume k (in uuid order) belongs to worker k mod N; with more workers
  * than volumes, worker i shares volume i mod V round robin. Every worker owns at least one.
  */

@@ -4,7 +4,7 @@ import type { KeepstoreConfig } from '../config/config.js';
 import { ExpiredSignatureError, InvalidSignatureError, UnauthorizedError } from '../errors.js';
 import { requestToken } from './middleware/auth.js';
 
-/** Enforce the permission signature on a read when blob signing is on (PROTOCOL.md). */
+/** Enforce the permission signature on a read when blob signing is on (docs/api.md "Permission signatures"). */
 export function checkReadPermission(config: KeepstoreConfig, req: Request, loc: Locator): void {
   if (!config.blobSigning) return;
   const result = checkSignature(loc, requestToken(req), config.blobSigningKey, config.blobSigningTTL / 1000, Date.now() / 1000);

@@ -16,7 +16,7 @@ interface ServerError {
 }
 
 /**
- * Carries out one pull-list entry (PROTOCOL.md "The pull list"): a block already stored intact
+ * Carries out one pull-list entry (docs/api.md "The pull list"): a block already stored intact
  * is touched; otherwise each server is tried in order until one delivers the block with the
  * right size and MD5 (see pull-attempt.ts). A full target falls back to the next writable
  * volume unless mount_uuid pinned it. Logs `block pulled` per success, and

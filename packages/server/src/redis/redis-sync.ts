@@ -44,7 +44,7 @@ function uuidInUse(other: HeartbeatRecord, ours: HeartbeatRecord): UuidInUse {
 }
 
 /**
- * Everything the primary does with Redis (DESIGN.md, "Redis"): resume the lists at start,
+ * Everything the primary does with Redis (README "Operating with Redis"): resume the lists at start,
  * mirror every accepted list and its progress, re-sync after an outage, and publish the
  * heartbeat. Redis is never waited for on the data path: lists live in memory and Redis
  * follows them.

@@ -55,7 +55,7 @@ export class VolumeSet {
     return this.#byUuid.get(uuid);
   }
 
-  /** Volumes in the order to try for `hash` (rendezvous order, see PROTOCOL.md). */
+  /** Volumes in the order to try for `hash` (rendezvous order, see docs/api.md "Volume order"). */
   order(hash: string): Volume[] {
     return rendezvousOrder(hash, this.#volumes);
   }

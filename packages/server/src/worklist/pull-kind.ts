@@ -17,7 +17,7 @@ export interface PullList {
 const sizeOf = (locator: string): number => Number(locator.slice(33));
 
 /**
- * Where a pull entry goes (DESIGN.md): its mount_uuid when given (unknown or read-only mounts
+ * Where a pull entry goes (README "Pull lists", Ordering and dispatch): its mount_uuid when given (unknown or read-only mounts
  * are logged and skipped), else the first writable volume with room in the block's
  * rendezvous order.
  */

@@ -15,7 +15,7 @@ function queryToken(req: Request): string | undefined {
   throw new BadRequestError('conflicting api_token parameters');
 }
 
-/** The caller's token, from the places PROTOCOL.md lists, in that order. */
+/** The caller's token, from the places docs/api.md "Tokens" lists, in that order. */
 export function requestToken(req: Request): string | undefined {
   return extractToken({
     authorization: req.get('Authorization'),
