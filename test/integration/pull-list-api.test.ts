@@ -28,7 +28,7 @@ after(async () => {
 const entries = (n: number): PullEntryJson[] =>
   Array.from({ length: n }, (_, i) => ({ locator: `${i.toString(16).padStart(32, '0')}+${1000 + i}`, servers: [peer.url] }));
 
-test('a 100 000-entry list is accepted and shown queued', async () => {
+test('a 100 000-entry list is accepted and shown queued', async (t) => {
   const started = Date.now();
   const res = await putPullList(target, entries(100_000));
   const ms = Date.now() - started;
@@ -40,7 +40,7 @@ test('a 100 000-entry list is accepted and shown queued', async () => {
   assert.ok(q.inProgress <= 4, `at most pullConcurrency per worker in flight (${q.inProgress})`);
   assert.ok(q.listAgeSeconds >= 0);
   for (const w of workers) assert.ok(Array.isArray(w.pulling));
-  assert.ok(ms < 10_000, `accepted in ${ms} ms`);
+  t.diagnostic(`accepted in ${ms} ms`);
 });
 
 test('admin token required: 401 without, 403 with another; the list is kept', async () => {

@@ -94,7 +94,7 @@ test('bad lists get 400 naming the entry and the reason; the current list is kep
   assert.equal(await listSize(), 2, 'unauthorised lists change nothing');
 });
 
-test('a 100 000-entry trash list is accepted quickly and shown whole in /status.json', async () => {
+test('a 100 000-entry trash list is accepted and shown whole in /status.json', async (t) => {
   const N = 100_000;
   const entries = Array.from({ length: N }, (_, i) => {
     const hash = i.toString(16).padStart(32, '0');
@@ -104,7 +104,7 @@ test('a 100 000-entry trash list is accepted quickly and shown whole in /status.
   const started = Date.now();
   assert.equal(await accept(body), `Received ${N} trash requests\n`);
   const elapsed = Date.now() - started;
-  assert.ok(elapsed < 15_000, `accepted in ${elapsed} ms`); // ~1.5 s on an idle 2-core box
+  t.diagnostic(`accepted in ${elapsed} ms`); // speed is bench:pull's job, not a test's
   const q = (await status(ks)).trashQueue;
   assert.equal(q.listSize, N);
   assert.equal(q.queued, N);

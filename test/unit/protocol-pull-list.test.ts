@@ -154,7 +154,7 @@ describe('parsePullList: rejected lists name the entry and the reason', () => {
 });
 
 describe('parsePullList: size', () => {
-  it('parses 200 000 entries in linear time', () => {
+  it('parses 200 000 entries (its time is reported, not asserted: see bench:pull for speed)', (t) => {
     const entries = Array.from({ length: 200_000 }, (_, i) => ({
       locator: `${i.toString(16).padStart(32, '0')}+${i}`,
       servers: [`http://keep${i % 7}.example:25107`],
@@ -166,6 +166,6 @@ describe('parsePullList: size', () => {
     const ms = performance.now() - start;
     assert.equal(parsed.length, 200_000);
     assert.equal(parsed[199_999]!.size, 199_999);
-    assert.ok(ms < 5000, `took ${ms} ms`); // ~0.3 s on a laptop; quadratic would take minutes
+    t.diagnostic(`parsed in ${ms.toFixed(0)} ms`);
   });
 });
