@@ -109,7 +109,9 @@ test('replace is atomic under concurrent readers: every read is one whole list',
         if (!got) continue;
         const tag = parseInt(got.items[0]![0].slice(0, 8), 16);
         assert.equal(got.items.length, sizeOf(tag), `list ${tag} read whole`);
-        got.items.forEach((item, i) => assert.equal(item[0], pullList(tag, 1).items[0]![0].slice(0, 8) + i.toString(16).padStart(24, '0') + `+${i}`));
+        for (const [i, item] of got.items.entries()) {
+          assert.equal(item[0], pullList(tag, 1).items[0]![0].slice(0, 8) + i.toString(16).padStart(24, '0') + `+${i}`);
+        }
         seen.add(tag);
         reads++;
       }
