@@ -28,7 +28,11 @@ function silentServer(): Promise<{ url: string; close(): void }> {
   return new Promise((resolve) =>
     srv.listen(0, '127.0.0.1', () => {
       const { port } = srv.address() as net.AddressInfo;
-      resolve({ url: `http://127.0.0.1:${port}`, close: () => (sockets.forEach((s) => s.destroy()), srv.close()) });
+      resolve({ url: `http://127.0.0.1:${port}`, close: () => {
+          for (const s of sockets) s.destroy();
+          srv.close();
+        },
+      });
     }),
   );
 }

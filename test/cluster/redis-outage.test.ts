@@ -11,7 +11,7 @@ import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
 import { clientLoad as startClientLoad, type LoadResult } from '../helpers/client-load.ts';
 import { hasBlock, makeBlock, putPullList, send, waitForPullIdle, type Block } from '../helpers/pull-helpers.ts';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
+import { startRedisServer } from '../helpers/redis-server.ts';
 import { heartbeatKey, listKeys } from '../../packages/server/src/redis/redis-keys.ts';
 
 let peer: FakePeer;

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
-import { adminHeaders, SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
+import { adminHeaders, SIGNING_KEY, startKeepstore, waitFor } from '../helpers/keepstore-process.ts';
 import { getStatus, hasBlock, makeBlock, putPullList, send, waitForPullIdle } from '../helpers/pull-helpers.ts';
 import { persistedDone } from '../helpers/redis-lists.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';

@@ -47,7 +47,7 @@ export interface PullEntryJson {
 }
 
 /** PUT /pull with the admin token; `body` is sent as is when it is a string. */
-export function putPullList(ks: Keepstore, body: PullEntryJson[] | null | string, headers: Record<string, string> = adminHeaders, timeoutMs?: number): Promise<Reply> {
+export function putPullList(ks: Keepstore, body: readonly PullEntryJson[] | null | string, headers: Record<string, string> = adminHeaders, timeoutMs?: number): Promise<Reply> {
   return send(`${ks.url}/pull`, 'PUT', typeof body === 'string' ? body : JSON.stringify(body), headers, timeoutMs);
 }
 

@@ -155,7 +155,7 @@ describe('stored blocks', () => {
       assert.equal((await put(b.hash, b.data)).status, 200);
       const [file] = await filesFor(roots, b.hash);
       const bad = Buffer.from(b.data);
-      bad[size - 1] ^= 0xff; // same size, last byte flipped: only the final hash can tell
+      bad[size - 1] = bad[size - 1]! ^ 0xff; // same size, last byte flipped: only the final hash can tell
       await fs.writeFile(file!, bad);
       const head = await read(b.locator, 'HEAD');
       assert.equal(head.status, 502, `HEAD, ${size} bytes`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import http from 'node:http';
+import type http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { adminHeaders, MGMT_TOKEN, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
 import { parsePrometheus, request, rssBytes, sumOf } from '../helpers/http-client.ts';

@@ -109,7 +109,9 @@ test('replace is atomic under concurrent readers: every read is one whole list',
         if (!got) continue;
         const tag = parseInt(got.items[0]![0].slice(0, 8), 16);
         assert.equal(got.items.length, sizeOf(tag), `list ${tag} read whole`);
-        got.items.forEach((item, i) => assert.equal(item[0], pullList(tag, 1).items[0]![0].slice(0, 8) + i.toString(16).padStart(24, '0') + `+${i}`));
+        for (const [i, item] of got.items.entries()) {
+          assert.equal(item[0], pullList(tag, 1).items[0]![0].slice(0, 8) + i.toString(16).padStart(24, '0') + `+${i}`);
+        }
         seen.add(tag);
         reads++;
       }
@@ -163,7 +165,9 @@ test('a 1 000 000-entry list is persisted and resumed in batches without stallin
   const list: ListSnapshot = { kind: 'pull', items, serverLists: [['http://a:1'], ['http://b:1'], ['http://c:1'], ['http://a:1', 'http://b:1']], acceptedAt: Date.now() };
   // A 10 ms ticker: if the write or the read ran as one synchronous block it would barely tick.
   const lag = { max: 0, ticks: 0, last: performance.now() };
-  const reset = (): void => Object.assign(lag, { max: 0, ticks: 0, last: performance.now() });
+  const reset = (): void => {
+    Object.assign(lag, { max: 0, ticks: 0, last: performance.now() });
+  };
   const ticker = setInterval(() => {
     const now = performance.now();
     lag.max = Math.max(lag.max, now - lag.last - 10);

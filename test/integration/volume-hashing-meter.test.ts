@@ -24,7 +24,7 @@ test('passes the same Buffer objects through and computes MD5 and size', async (
   const meter = new HashingMeter({ maxBytes: 1 << 20 });
   await pipeline(Readable.from(parts), meter, sink);
   assert.equal(chunks.length, parts.length);
-  parts.forEach((p, i) => assert.equal(chunks[i], p, 'same object, no copy'));
+  for (const [i, p] of parts.entries()) assert.equal(chunks[i], p, 'same object, no copy');
   assert.equal(meter.bytes, 80_001);
   assert.equal(meter.digestHex(), md5(Buffer.concat(parts)));
   assert.equal(meter.digestHex(), md5(Buffer.concat(parts)), 'stable on a second call');

@@ -192,7 +192,10 @@ for (const { kind, start } of s3ServerKinds()) {
       await put(f.volume, hash, data);
       const stat = await f.volume.stat(hash);
       const seen: bigint[] = [];
-      const reason = await f.volume.trashIf(hash, (s) => (seen.push(s.mtimeNs), 'too young'), 3600, Math.floor(Date.now() / 1000));
+      const reason = await f.volume.trashIf(hash, (s) => {
+          seen.push(s.mtimeNs);
+          return 'too young';
+        }, 3600, Math.floor(Date.now() / 1000));
       assert.equal(reason, 'too young');
       assert.deepEqual(seen, [stat!.mtimeNs]);
       assert.deepEqual(await listKeys(f.client, f.bucket), [hash, `recent/${hash}`]);

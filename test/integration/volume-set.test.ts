@@ -13,7 +13,8 @@ import {
   TooLargeError,
   WriteFailedError,
 } from '../../packages/server/src/errors.ts';
-import type { DirectoryVolume } from '../../packages/server/src/volume/directory/directory-volume.ts';
+import { DirectoryVolume } from '../../packages/server/src/volume/directory/directory-volume.ts';
+import type { Volume } from '../../packages/server/src/volume/volume.ts';
 import { VolumeSet } from '../../packages/server/src/volume/volume-set.ts';
 import {
   exists,
@@ -46,6 +47,12 @@ async function volumes(n: number, extra: Parameters<typeof makeVolume>[2] = {}):
 async function allFiles(vols: readonly DirectoryVolume[]): Promise<string[]> {
   const lists = await Promise.all(vols.map(async (v) => ((await exists(v.root)) ? listFiles(v.root) : [])));
   return lists.flat();
+}
+
+/** The root directory of a volume the set hands back (all volumes here are directories). */
+function rootOf(v: Volume | undefined): string {
+  assert.ok(v instanceof DirectoryVolume);
+  return v.root;
 }
 
 test('list is in uuid order; get; duplicate uuids rejected', async () => {
@@ -173,7 +180,7 @@ test('an identical block already stored (on any writable volume) is touched, not
   const set = new VolumeSet(vols);
   const { data, hash } = randomBlock();
   const holder = set.order(hash)[2]!; // last in order: the write target is another volume
-  const p = await placeBlock(holder.root, hash, data);
+  const p = await placeBlock(rootOf(holder), hash, data);
   await fs.utimes(p, new Date('2001-01-01'), new Date('2001-01-01'));
   const before = await fs.stat(p, { bigint: true });
   const res = await set.store(hash, Readable.from([data]), { expectedSize: data.length });
@@ -190,7 +197,7 @@ test('a real MD5 collision (stored copy hashes to its name, other bytes): HashCo
   const vols = await volumes(2);
   const set = new VolumeSet(vols);
   const { hash, a, b } = MD5_COLLISION;
-  const p = await placeBlock(set.order(hash)[1]!.root, hash, a);
+  const p = await placeBlock(rootOf(set.order(hash)[1]), hash, a);
   await assert.rejects(set.store(hash, Readable.from([b]), { expectedSize: null }), (err: unknown) => err instanceof HashCollisionError && err.status === 500);
   assert.ok((await fs.readFile(p)).equals(a));
   assert.deepEqual(await allFiles(vols), [`${hash.slice(0, 3)}/${hash}`]);
@@ -201,7 +208,7 @@ test('a corrupt stored copy (other bytes, not hashing to its name) is replaced i
   const set = new VolumeSet(vols);
   const { data, hash } = randomBlock();
   const holder = set.order(hash)[1]!; // not the first target: the write goes where the bad copy is
-  const p = await placeBlock(holder.root, hash, Buffer.from('something else'));
+  const p = await placeBlock(rootOf(holder), hash, Buffer.from('something else'));
   const res = await set.store(hash, Readable.from([data]), { expectedSize: null });
   assert.equal(res.volume, holder);
   assert.equal(res.touchedExisting, false);
@@ -245,7 +252,7 @@ test('only: writes to that volume; unknown, read-only or full are errors', async
   const { data, hash } = randomBlock();
   const last = set.order(hash).filter((v) => !v.readOnly)[2]!;
   // A copy elsewhere does not satisfy a pull aimed at a specific mount.
-  await placeBlock(set.order(hash).filter((v) => !v.readOnly)[0]!.root, hash, data);
+  await placeBlock(rootOf(set.order(hash).filter((v) => !v.readOnly)[0]), hash, data);
   const res = await set.store(hash, Readable.from([data]), { expectedSize: data.length, only: last.uuid });
   assert.equal(res.volume, last);
   assert.equal(res.touchedExisting, false);
@@ -262,8 +269,8 @@ test('a vanished volume root: writes fail over or fail with 503; reads elsewhere
   const set = new VolumeSet(vols, { onError: (v) => errors.push(v.uuid) });
   const { data, hash } = randomBlock();
   const [first, second] = set.order(hash);
-  await placeBlock(second!.root, hash, data);
-  await fs.rm(first!.root, { recursive: true });
+  await placeBlock(rootOf(second), hash, data);
+  await fs.rm(rootOf(first), { recursive: true });
   assert.equal((await set.locate(hash))?.volume, second);
 
   // Single volume: a precise 503 naming the volume, and the root is not recreated.
@@ -275,10 +282,10 @@ test('a vanished volume root: writes fail over or fail with 503; reads elsewhere
     assert.ok(!err.message.includes(base));
     return true;
   });
-  assert.equal(await exists(first!.root), false);
+  assert.equal(await exists(rootOf(first)), false);
 
   // A file where the root directory should be: same.
-  await fs.writeFile(first!.root, 'not a directory');
+  await fs.writeFile(rootOf(first), 'not a directory');
   await assert.rejects(alone.store(other.hash, Readable.from([other.data]), { expectedSize: null }), WriteFailedError);
   assert.equal(await set.locate(other.hash), null);
   assert.equal((await set.locate(hash))?.volume, second);
@@ -299,9 +306,9 @@ test('locate skips a volume whose stat fails with something other than ENOENT', 
   const set = new VolumeSet(vols, { onError: (_v, err) => seen.push(err) });
   const { data, hash } = randomBlock();
   const [first, second] = set.order(hash);
-  await placeBlock(second!.root, hash, data);
+  await placeBlock(rootOf(second), hash, data);
   // A symlink loop under the block's name makes stat fail with ELOOP (chmod is no use as root).
-  const dir = path.join(first!.root, hash.slice(0, 3));
+  const dir = path.join(rootOf(first), hash.slice(0, 3));
   await fs.mkdir(dir, { recursive: true });
   await fs.symlink(path.join(dir, hash), path.join(dir, hash));
   assert.equal((await set.locate(hash))?.volume, second);

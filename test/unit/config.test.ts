@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, configFromObject, loadConfig } from '../../packages/server/src/config/load.ts';
-import { listenHostPort } from '../../packages/server/src/config/config.ts';
+import { listenHostPort, type ResolvedVolume } from '../../packages/server/src/config/config.ts';
 
 const UUID0 = 'zzzzz-nyw5e-000000000000000';
 const UUID1 = 'zzzzz-nyw5e-000000000000001';
@@ -30,6 +30,12 @@ function rejection(raw: unknown): string {
     return err.message;
   }
   assert.fail(`accepted ${JSON.stringify(raw)}`);
+}
+
+/** The root of a directory volume (the driver these configs use). */
+function rootOf(v: ResolvedVolume | undefined): string {
+  assert.ok(v?.driver === 'directory');
+  return v.root;
 }
 
 describe('defaults', () => {
@@ -55,7 +61,7 @@ describe('defaults', () => {
     assert.equal(c.volumes.length, 1);
     const v = c.volumes[0]!;
     assert.equal(v.uuid, UUID0);
-    assert.equal(v.root, '/srv/keep/data');
+    assert.equal(rootOf(v), '/srv/keep/data');
     assert.equal(v.driver, 'directory');
     assert.equal(v.readOnly, false);
     assert.equal(v.replication, 1);
@@ -104,7 +110,7 @@ describe('defaults', () => {
   test('no file and no KEEPSTORE_CONFIG: built-in defaults, ./data against the cwd', () => {
     const c = loadConfig(undefined, {});
     assert.equal(c.source, null);
-    assert.equal(c.volumes[0]!.root, path.resolve('data'));
+    assert.equal(rootOf(c.volumes[0]), path.resolve('data'));
   });
 
   test('storage-class priority: the highest of the volume classes', () => {
@@ -233,8 +239,8 @@ describe('files', () => {
     const c = loadConfig(file, {});
     assert.equal(c.source, file);
     assert.equal(c.blobSigningKey, 'secret-key-from-file'); // trimmed
-    assert.equal(c.volumes[0]!.root, path.join(dir, 'vol0'));
-    assert.equal(c.volumes[1]!.root, '/abs/vol1');
+    assert.equal(rootOf(c.volumes[0]), path.join(dir, 'vol0'));
+    assert.equal(rootOf(c.volumes[1]), '/abs/vol1');
     assert.equal(JSON.stringify(c).includes('blobSigningKeyFile'), false);
   });
 
@@ -250,7 +256,7 @@ describe('files', () => {
     const c = loadConfig(file, {});
     assert.equal(c.workers, 3);
     assert.equal(c.blobSigningTTL, 7_200_000);
-    assert.equal(c.volumes[0]!.root, path.join(dir, 'y'));
+    assert.equal(rootOf(c.volumes[0]), path.join(dir, 'y'));
     assert.equal(c.volumes[0]!.readOnly, true);
   });
 

@@ -144,7 +144,7 @@ test('the keepstores share the signing key, tokens and Redis, and differ in uuid
   assert.equal(new Set(configs.map((c) => c.uuid)).size, configs.length, 'distinct server uuids (their Redis namespaces)');
   assert.equal(new Set(configs.flatMap((c) => c.volumes.map((v) => v.uuid))).size, configs.length, 'distinct volume uuids');
 
-  const url = new URL(configs[0]!.redis!.url);
+  const url = new URL(configs[0]!.redis!.url!);
   assert.ok(url.hostname in compose.services, `the Redis URL names the ${url.hostname} service`);
   assert.equal(url.port || '6379', '6379');
 });

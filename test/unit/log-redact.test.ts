@@ -41,7 +41,10 @@ for (const format of ['json', 'text'] as const) {
   test(`every ${format} line at debug level is redacted: message, fields, nested entries, errors`, () => {
     const log = createLogger({ level: 'debug', format, role: 'worker', worker: 0 });
     const out: string[] = [];
-    log.clear().add(new winston.transports.Stream({ stream: new Writable({ write: (c: Buffer, _e, cb) => (out.push(c.toString()), cb()) }) }));
+    log.clear().add(new winston.transports.Stream({ stream: new Writable({ write: (c: Buffer, _e, cb) => {
+      out.push(c.toString());
+      cb();
+    } }) }));
     log.debug(`pulling ${SIGNED}`, { locator: SIGNED, entries: [{ locator: SIGNED, blockMtime: '1' }], nested: { deeper: [SIGNED] } });
     log.error('failed', { error: new Error(`GET /${SIGNED} refused`) });
     const text = out.join('');

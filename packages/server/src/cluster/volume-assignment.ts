@@ -8,7 +8,7 @@ export function assignVolumes(volumeUuids: readonly string[], workerCount: numbe
   const owned: string[][] = Array.from({ length: workerCount }, () => []);
   if (sorted.length === 0) return owned;
   if (sorted.length >= workerCount) {
-    sorted.forEach((uuid, k) => owned[k % workerCount]!.push(uuid));
+    for (const [k, uuid] of sorted.entries()) owned[k % workerCount]!.push(uuid);
   } else {
     for (let i = 0; i < workerCount; i++) owned[i]!.push(sorted[i % sorted.length]!);
   }

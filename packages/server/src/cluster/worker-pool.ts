@@ -87,7 +87,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   /** Send to the worker process `workerId`; false if it is gone. */
   send(workerId: number, msg: PrimaryToWorker): boolean {
     const worker = cluster.workers?.[workerId];
-    if (!worker || !worker.isConnected()) return false;
+    if (!worker?.isConnected()) return false;
     worker.send(msg); // false only means "queued behind earlier messages"; it is still delivered
     return true;
   }

@@ -51,7 +51,7 @@ export class PrimaryMetrics {
         const list = volumes();
         const free = await Promise.all(list.map(freeBytesOrNull));
         this.reset();
-        list.forEach((v, i) => this.set({ mount: v.uuid }, free[i] ?? 0));
+        for (const [i, v] of list.entries()) this.set({ mount: v.uuid }, free[i] ?? 0);
       },
     });
   }

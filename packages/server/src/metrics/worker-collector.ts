@@ -63,7 +63,7 @@ export class WorkerMetricsCollector {
   /** `snapshot` null: the worker (process `workerId`) died before answering. */
   #answer(id: number, workerId: number, snapshot: MetricsSnapshot | null): void {
     const c = this.#pending.get(id);
-    if (!c || !c.waiting.delete(workerId)) return;
+    if (!c?.waiting.delete(workerId)) return;
     if (snapshot) c.snapshots.push(snapshot);
     if (c.waiting.size > 0) return;
     this.#pending.delete(id);

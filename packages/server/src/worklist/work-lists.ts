@@ -23,7 +23,7 @@ export class WorkLists {
   private readonly replacedListeners: Array<(list: UploadedList) => void> = [];
 
   constructor(
-    private readonly pool: WorkerPool,
+    pool: WorkerPool,
     private readonly log: Logger,
   ) {
     this.space = new VolumeSpace(pool.currentConfig.volumes);

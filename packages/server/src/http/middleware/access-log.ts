@@ -10,6 +10,7 @@ import { redactSignatures } from '../../log/redact.js';
 export function redactPath(originalUrl: string): string {
   const path = percentDecode(originalUrl.split(/[?#]/)[0] ?? '');
   // Control characters (a decoded %0A) would split a text log line or a one-line error body.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   return redactSignatures(path).replace(/[\x00-\x1f\x7f]/g, '?');
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { KeepError, NotFoundError, WriteFailedError } from '../../errors.js';
+import { type KeepError, NotFoundError, WriteFailedError } from '../../errors.js';
 import { batches } from '../batches.js';
 import { verifyByReading } from '../verify-by-reading.js';
 import type { BlockReader, BlockStat, IndexEntry, StoredCopyState, TrashEntry, TrashGuard, Volume } from '../volume.js';
