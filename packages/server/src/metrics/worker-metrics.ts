@@ -1,7 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RequestSummary } from '../http/middleware/access-log.js';
-import type { IdleDirection } from '../http/middleware/idle-timeout.js';
-import type { LimiterStats } from '../http/request-limiter.js';
+import type { IdleDirection, LimiterStats, RequestSummary } from './http-figures.js';
 import type { MeteredVolume } from './metered-volume.js';
 
 /** One process's metrics as prom-client serialises them; the primary sums these across workers. */

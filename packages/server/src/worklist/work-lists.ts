@@ -1,6 +1,6 @@
 import type { KeepstoreConfig } from '../config/config.js';
-import type { QueueStats, WorkerStatus } from '../cluster/cluster-status.js';
-import type { WorkerPool } from '../cluster/worker-pool.js';
+import type { QueueStats, WorkerStatus } from '../status.js';
+import type { WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { Logger } from '../log/logger.js';
 import type { ListKind } from './list-wire.js';
 import { ListUploads, type UploadedList } from './list-uploads.js';

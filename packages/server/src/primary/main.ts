@@ -4,9 +4,9 @@ import { createLogger, describeError, type Logger } from '../log/logger.js';
 import { RedisSync } from '../redis/redis-sync.js';
 import { volumesOf } from '../volume/create-volume.js';
 import { WorkLists } from '../worklist/work-lists.js';
-import { dispatchRpc, type RpcHandlers } from './primary-rpc.js';
+import { dispatchRpc, type RpcHandlers } from './rpc-handlers.js';
 import { WorkerPool } from './worker-pool.js';
-import { PrimaryMetrics } from '../metrics/primary-metrics.js';
+import { PrimaryMetrics } from './primary-metrics.js';
 
 function warnAboutInsecureDefaults(config: KeepstoreConfig, log: Logger): void {
   if (config.source === null) log.warn('no config file given: serving ./data with built-in defaults');
@@ -65,7 +65,7 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     lists.stop();
     return 2;
   }
-  const metrics = new PrimaryMetrics({ pool, pullQueue: () => lists.queue('pull'), trashQueue: () => lists.queue('trash') });
+  const metrics = new PrimaryMetrics({ workers: pool, config: pool, pullQueue: () => lists.queue('pull'), trashQueue: () => lists.queue('trash') });
   const handlers: RpcHandlers = {
     status: async () => ({
       method: 'status',

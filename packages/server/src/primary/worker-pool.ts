@@ -4,12 +4,14 @@ import { fileURLToPath } from 'node:url';
 import type { KeepstoreConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/logger.js';
-import type { WorkerStatus } from './cluster-status.js';
-import { isWorkerToPrimary, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.js';
+import type { ConfigSource } from '../config/config-source.js';
+import { isWorkerToPrimary, type PrimaryToWorker } from '../ipc/messages.js';
+import type { ListeningWorker, WorkerEvents, Workers } from '../ipc/workers.js';
+import type { WorkerStatus } from '../status.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { assignVolumes } from './volume-assignment.js';
 
-const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
 
 interface Slot {
   index: number;
@@ -21,29 +23,13 @@ interface Slot {
   respawnTimer: NodeJS.Timeout | null;
 }
 
-export interface WorkerPoolEvents {
-  /** A worker (new or respawned) is listening and owns `volumes`. */
-  ready: [index: number, volumes: string[]];
-  /** A worker died unexpectedly; whatever it was doing must be handed back. */
-  died: [index: number, workerId: number];
-  /**
-   * A worker retired (shrink or rolling reload) and exited. Normally it finished its jobs
-   * first; any it did not report (grace period over, crash) must be handed back too.
-   */
-  retired: [index: number, workerId: number];
-  /**
-   * A message from a worker; `reply` answers that very process (even a retiring one).
-   * `workerId` (cluster's id, unique per process) tells processes of one index apart.
-   */
-  message: [index: number, msg: WorkerToPrimary, reply: (msg: PrimaryToWorker) => void, workerId: number];
-}
 
 /**
  * The primary's view of its workers: one slot per stable worker index. It forks, assigns
  * volumes, respawns dead workers with backoff, and on reload replaces workers one by one
  * (new one listening before the old one stops) so no request is dropped.
  */
-export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
+export class WorkerPool extends EventEmitter<WorkerEvents> implements Workers, ConfigSource {
   private slots: Slot[] = [];
   private readonly retiring = new Map<Worker, number>();
   /** Workers of the previous generation during a reload, not yet retired. */
@@ -76,7 +62,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   /** Listening workers with the volumes they own (the dispatchers' view). */
-  listening(): Array<{ index: number; workerId: number; volumes: string[] }> {
+  listening(): ListeningWorker[] {
     // Once stopping, no worker takes new jobs: those in flight finish within the grace period.
     if (this.stopping) return [];
     return this.slots.flatMap((s) =>

@@ -1,5 +1,5 @@
 import { KeepError } from '../errors.js';
-import { isPrimaryToWorker, type RpcCall, type RpcValue, type WorkerToPrimary } from './ipc-messages.js';
+import { isPrimaryToWorker, type RpcCall, type RpcValue, type WorkerToPrimary } from './messages.js';
 
 type Pending = { resolve: (v: RpcValue) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 

@@ -1,6 +1,6 @@
 import { KeepError } from '../errors.js';
-import type { WorkerPool } from '../cluster/worker-pool.js';
-import type { MetricsSnapshot } from './worker-metrics.js';
+import type { Workers } from '../ipc/workers.js';
+import type { MetricsSnapshot } from '../metrics/worker-metrics.js';
 
 /** How long the primary waits for every worker's figures before the scrape fails, ms. */
 export const COLLECT_TIMEOUT_MS = 5_000;
@@ -31,7 +31,7 @@ export class WorkerMetricsCollector {
   readonly #pending = new Map<number, Collection>();
 
   constructor(
-    private readonly pool: WorkerPool,
+    private readonly pool: Workers,
     private readonly timeoutMs = COLLECT_TIMEOUT_MS,
   ) {
     pool.on('message', (_index, msg, _reply, workerId) => {

@@ -1,4 +1,4 @@
-import type { RpcCall, RpcResult, RpcValue } from './ipc-messages.js';
+import type { RpcCall, RpcResult, RpcValue } from '../ipc/messages.js';
 import { KeepError } from '../errors.js';
 
 /** One handler per rpc method; the mapped type keeps call and result types paired. */

@@ -1,5 +1,5 @@
 import type { KeepstoreConfig } from '../config/config.js';
-import type { ClusterStatus } from './cluster-status.js';
+import type { ClusterStatus } from '../status.js';
 import type { JobOutcome, JobSpec, ListBatch, ListKind } from '../worklist/list-wire.js';
 import type { MetricsSnapshot } from '../metrics/worker-metrics.js';
 
