@@ -1,14 +1,12 @@
 import { KeepError } from '../errors.js';
 import { isPrimaryToWorker, type RpcCall, type RpcValue, type WorkerToPrimary } from './messages.js';
+import { PendingRequests } from './pending.js';
 
-type Pending = { resolve: (v: RpcValue) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+const PRIMARY = 'primary';
 
 /** Worker side of the request/reply channel to the primary (status queries, list hand-over). */
 export class RpcClient {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  /** Set once the channel is gone: every later call fails at once instead of timing out. */
-  private closedBy: Error | null = null;
+  readonly #pending = new PendingRequests<typeof PRIMARY, RpcValue>();
 
   constructor(
     private readonly send: (msg: WorkerToPrimary) => void,
@@ -18,35 +16,25 @@ export class RpcClient {
   /** Feed every message from the primary through here; returns true if it was an rpc reply. */
   handle(msg: unknown): boolean {
     if (!isPrimaryToWorker(msg) || msg.type !== 'rpc:reply') return false;
-    const p = this.pending.get(msg.id);
-    if (!p) return true;
-    this.pending.delete(msg.id);
-    clearTimeout(p.timer);
-    if (msg.result.ok) p.resolve(msg.result.value);
-    else p.reject(new KeepError(msg.result.message, 'KEEP_PRIMARY_REJECTED', msg.result.status));
+    if (msg.result.ok) this.#pending.answer(msg.id, PRIMARY, msg.result.value);
+    else this.#pending.refuse(msg.id, PRIMARY, new KeepError(msg.result.message, 'KEEP_PRIMARY_REJECTED', msg.result.status));
     return true;
   }
 
-  call<M extends RpcCall['method']>(call: Extract<RpcCall, { method: M }>): Promise<Extract<RpcValue, { method: M }>> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      if (this.closedBy) return reject(this.closedBy);
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new KeepError('primary did not answer', 'KEEP_PRIMARY_TIMEOUT', 503));
-      }, this.timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: RpcValue) => void, reject, timer });
-      this.send({ type: 'rpc', id, call });
-    });
+  async call<M extends RpcCall['method']>(call: Extract<RpcCall, { method: M }>): Promise<Extract<RpcValue, { method: M }>> {
+    const [value] = await this.#pending.request(
+      [PRIMARY],
+      (_peer, id) => {
+        this.send({ type: 'rpc', id, call });
+        return true;
+      },
+      { timeoutMs: this.timeoutMs, timedOut: () => new KeepError('primary did not answer', 'KEEP_PRIMARY_TIMEOUT', 503), onGone: 'fail' },
+    );
+    return value as Extract<RpcValue, { method: M }>;
   }
 
   /** The channel to the primary is gone: fail every outstanding call, and every later one. */
   close(err: Error): void {
-    this.closedBy = err;
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(err);
-      this.pending.delete(id);
-    }
+    this.#pending.close(err);
   }
 }

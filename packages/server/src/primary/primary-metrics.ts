@@ -5,7 +5,7 @@ import type { QueueStats, WorkerStatus } from '../status.js';
 import { volumesOf } from '../volume/create-volume.js';
 import { freeBytesOrNull } from '../volume/free-space.js';
 import type { Volume } from '../volume/volume.js';
-import { WorkerMetricsCollector } from './worker-collector.js';
+import type { WorkerMetricsCollector } from './worker-collector.js';
 
 /** A volume whose free space the primary reports. */
 export type FreeSpaceSource = Pick<Volume, 'uuid' | 'availableBytes'>;
@@ -37,8 +37,8 @@ export class PrimaryMetrics {
   readonly registry = new Registry();
   readonly #collector: WorkerMetricsCollector;
 
-  constructor(sources: PrimaryMetricsSources, collector?: WorkerMetricsCollector) {
-    this.#collector = collector ?? new WorkerMetricsCollector(sources.workers);
+  constructor(sources: PrimaryMetricsSources, collector: WorkerMetricsCollector) {
+    this.#collector = collector;
     collectDefaultMetrics({ register: this.registry });
     this.#queueMetrics('pull', sources.pullQueue);
     this.#queueMetrics('trash', sources.trashQueue);

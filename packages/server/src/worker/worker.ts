@@ -16,7 +16,7 @@ import { MeteredVolume } from '../metrics/metered-volume.js';
 import { createVolume } from '../volume/create-volume.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { VolumeSet } from '../volume/volume-set.js';
-import { assertNever, isPrimaryToWorker, type PrimaryToWorker, type WorkerToPrimary } from '../ipc/messages.js';
+import { dispatchMessage, isPrimaryToWorker, type MessageHandlers, type PrimaryToWorker, type WorkerToPrimary } from '../ipc/messages.js';
 import { RpcClient } from '../ipc/rpc-client.js';
 import { startBackgroundTasks } from './background-tasks.js';
 import { WorkerContext } from './context.js';
@@ -44,7 +44,7 @@ export class KeepstoreWorker {
   /** Take this process as a worker: listen to the primary, then say hello (it answers with init). */
   run(): void {
     process.on('message', (msg: unknown) => {
-      if (isPrimaryToWorker(msg)) this.onMessage(msg);
+      if (isPrimaryToWorker(msg)) dispatchMessage(this.handlers, msg);
     });
     send({ type: 'hello' });
     // The primary is gone (crashed or SIGKILLed): stop listening at once (so a restarted server
@@ -124,31 +124,20 @@ export class KeepstoreWorker {
     );
   }
 
-  private onMessage(msg: PrimaryToWorker): void {
-    switch (msg.type) {
-      case 'init':
-        this.start(msg.index, msg.config, msg.sweeps).catch((err) => {
-          process.stderr.write(`worker ${msg.index} failed to start: ${JSON.stringify(describeError(err))}\n`);
-          process.exit(1);
-        });
-        return;
-      case 'job':
-        this.worker?.jobs.start(msg.id, msg.job);
-        return;
-      case 'job:cancel':
-        this.worker?.jobs.cancel(msg.id);
-        return;
-      case 'shutdown':
-        this.shutdown('shutdown');
-        return;
-      case 'rpc:reply':
-        this.rpc.handle(msg);
-        return;
-      case 'metrics:collect':
-        void (this.metrics?.snapshot() ?? Promise.resolve([])).then((snapshot) => send({ type: 'metrics:report', id: msg.id, metrics: snapshot }));
-        return;
-      default:
-        assertNever(msg);
-    }
-  }
+  /** The worker's side of the channel: one handler per message from the primary. */
+  private readonly handlers: MessageHandlers<PrimaryToWorker> = {
+    init: (msg) => {
+      this.start(msg.index, msg.config, msg.sweeps).catch((err) => {
+        process.stderr.write(`worker ${msg.index} failed to start: ${JSON.stringify(describeError(err))}\n`);
+        process.exit(1);
+      });
+    },
+    job: (msg) => this.worker?.jobs.start(msg.id, msg.job),
+    'job:cancel': (msg) => this.worker?.jobs.cancel(msg.id),
+    shutdown: () => this.shutdown('shutdown'),
+    'rpc:reply': (msg) => void this.rpc.handle(msg),
+    'metrics:collect': (msg) => {
+      void (this.metrics?.snapshot() ?? Promise.resolve([])).then((snapshot) => send({ type: 'metrics:report', id: msg.id, metrics: snapshot }));
+    },
+  };
 }
