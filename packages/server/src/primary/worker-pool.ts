@@ -5,7 +5,7 @@ import type { KeepstoreConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/logger.js';
 import type { ConfigSource } from '../config/config-source.js';
-import { isWorkerToPrimary, type PrimaryToWorker } from '../ipc/messages.js';
+import { dispatchMessage, isWorkerToPrimary, type MessageHandlers, type PrimaryToWorker, type WorkerToPrimary } from '../ipc/messages.js';
 import type { ListeningWorker, WorkerEvents, Workers } from '../ipc/workers.js';
 import type { WorkerStatus } from '../status.js';
 import { RestartBackoff } from './restart-backoff.js';
@@ -161,25 +161,32 @@ export class WorkerPool extends EventEmitter<WorkerEvents> implements Workers, C
     this.log.info('worker starting', { workerIndex: slot.index, pid: worker.process.pid, volumes: slot.volumes });
     return new Promise((resolve, reject) => {
       let listening = false;
-      worker.on('message', (msg: unknown) => {
-        if (!isWorkerToPrimary(msg)) return;
-        if (msg.type === 'hello') {
+      /** Every message reaches the pool's table; what the pool does not handle itself goes on to its listeners. */
+      const forward = (msg: WorkerToPrimary) => this.emit('message', slot.index, msg, (m) => this.sendTo(worker, m), worker.id);
+      const handlers: MessageHandlers<WorkerToPrimary> = {
+        hello: () => {
           // A shutdown sent before the worker listened for messages was lost: a worker that
           // is being stopped or retired gets it again now, instead of its init.
           if (this.stopping || this.retiring.has(worker)) return this.sendTo(worker, { type: 'shutdown' });
           const sweeps = slot.volumes.filter((v) => this.firstOwner(v) === slot.index);
           this.sendTo(worker, { type: 'init', index: slot.index, config: this.config, volumes: slot.volumes, sweeps });
-          return;
-        }
-        if (msg.type === 'listening' && !listening) {
+        },
+        listening: () => {
+          if (listening) return;
           listening = true;
           if (slot.worker === worker) slot.state = 'listening';
           this.log.info('worker listening', { workerIndex: slot.index, pid: worker.process.pid });
           if (slot.worker === worker) this.emit('ready', slot.index, slot.volumes);
           resolve();
-          return;
-        }
-        this.emit('message', slot.index, msg, (m) => this.sendTo(worker, m), worker.id);
+        },
+        // Answered by the rpc handlers, list uploads, dispatchers and the scrape (primary/main.ts).
+        rpc: forward,
+        'list:batch': forward,
+        'job:done': forward,
+        'metrics:report': forward,
+      };
+      worker.on('message', (msg: unknown) => {
+        if (isWorkerToPrimary(msg)) dispatchMessage(handlers, msg);
       });
       worker.once('exit', (code, signal) => {
         if (!listening) reject(new Error(`worker ${slot.index} exited during start-up (code ${code}, signal ${signal})`));
