@@ -73,7 +73,7 @@ export class WorkerMetrics {
     this.#volumes = volumes;
   }
 
-  /** A stored copy on `mount` was found corrupt (see worker/corrupt-copy.ts). */
+  /** A stored copy on `mount` was found corrupt (see corrupt-copy.ts). */
   countCorruptCopy(mount: string): void {
     this.#corruptCopies.set(mount, (this.#corruptCopies.get(mount) ?? 0) + 1);
   }

@@ -59,7 +59,7 @@ async function readBlock(ctx: AppContext, req: Request, res: Response, head: boo
     await pipeline(stream, verify, responseSink(res));
   } catch (err) {
     // Damaged data on disk is an operator's problem, not the client's: say where it is, and
-    // take the copy out of the index so the balancer replaces it (see corrupt-copy.ts).
+    // take the copy out of the index so the balancer replaces it (see metrics/corrupt-copy.ts).
     if (err instanceof CorruptBlockError) {
       await trashCorruptCopy(ctx, found.volume, loc.hash, mtimeNs, { requestId: res.locals['requestId'] });
     }

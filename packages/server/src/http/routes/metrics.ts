@@ -5,7 +5,7 @@ import type { AppContext } from '../app-context.js';
 /**
  * GET /metrics with the management token: Prometheus text for the whole server. Whichever
  * worker takes the scrape asks the primary, which sums every worker's figures with its own
- * (see metrics/primary-metrics.ts), so any one scrape sees all workers.
+ * (see primary/primary-metrics.ts), so any one scrape sees all workers.
  */
 export function metricsRoutes(ctx: AppContext): Router {
   const router = Router();
