@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { assignVolumes } from '../../packages/server/src/cluster/volume-assignment.ts';
+import { assignVolumes } from '../../packages/server/src/primary/volume-assignment.ts';
 import { adminHeaders, freePort, MGMT_TOKEN, ROOT_TOKEN, SIGNING_KEY, startKeepstore, volumeUuid, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
 import { bearer, blockFile, filesFor, makeBlock, openHalfUpload, request, sign, type Block } from '../helpers/keep-http.ts';
 import { pidAlive, spawnBin } from '../helpers/spawn-bin.ts';

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { assignVolumes } from '../../packages/server/src/cluster/volume-assignment.ts';
+import { assignVolumes } from '../../packages/server/src/primary/volume-assignment.ts';
 import { MGMT_TOKEN, ROOT_TOKEN, startKeepstore, volumeUuid, type Keepstore } from '../helpers/keepstore-process.ts';
 import { bearer, blockFile, filesUnder, makeBlock, request, sign, type Block } from '../helpers/keep-http.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { signLocator } from '../../packages/protocol/src/index.ts';
-import { COLLECT_TIMEOUT_MS } from '../../packages/server/src/metrics/worker-collector.ts';
+import { COLLECT_TIMEOUT_MS } from '../../packages/server/src/primary/worker-collector.ts';
 import { adminHeaders, MGMT_TOKEN, ROOT_TOKEN, SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
 import { parsePrometheus, request, sumOf, type Sample } from '../helpers/http-client.ts';
 

@@ -4,8 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { WorkerToPrimary } from '../../packages/server/src/cluster/ipc-messages.ts';
-import { JobRunner, type Executors } from '../../packages/server/src/worker/job-runner.ts';
+import type { WorkerToPrimary } from '../../packages/server/src/ipc/messages.ts';
+import { JobRunner } from '../../packages/server/src/worker/job-runner.ts';
+import type { Executors } from '../../packages/server/src/worklist/job-executor.ts';
 import { captureLogger } from '../helpers/capture-logger.ts';
 
 test('cancel aborts the signal of that job only; unknown and finished ids are ignored', async () => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RestartBackoff } from '../../packages/server/src/cluster/restart-backoff.ts';
+import { RestartBackoff } from '../../packages/server/src/primary/restart-backoff.ts';
 
 const fixed = (r: number) => () => r;
 

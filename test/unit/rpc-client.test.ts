@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RpcClient } from '../../packages/server/src/cluster/rpc-client.ts';
-import type { WorkerToPrimary } from '../../packages/server/src/cluster/ipc-messages.ts';
+import { RpcClient } from '../../packages/server/src/ipc/rpc-client.ts';
+import type { WorkerToPrimary } from '../../packages/server/src/ipc/messages.ts';
 
 test('close() fails the calls in flight and every later call at once, without sending it', async () => {
   const sent: WorkerToPrimary[] = [];

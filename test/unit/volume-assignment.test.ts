@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assignVolumes } from '../../packages/server/src/cluster/volume-assignment.ts';
+import { assignVolumes } from '../../packages/server/src/primary/volume-assignment.ts';
 
 const v = (i: number): string => `zzzzz-nyw5e-${String(i).padStart(15, '0')}`;
 const vols = (n: number): string[] => Array.from({ length: n }, (_, i) => v(i));

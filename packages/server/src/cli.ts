@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runPrimary } from './cluster/primary.js';
+import { runPrimary } from './primary/main.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { runFleet } from './redis/fleet-command.js';
 import type { RedisTarget } from './redis/redis-client.js';

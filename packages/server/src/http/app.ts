@@ -15,7 +15,7 @@ import { mountRoutes } from './routes/mounts.js';
 import { statusRoutes } from './routes/status.js';
 import { trashOpsRoutes } from './routes/trash-ops.js';
 import { workListRoutes } from './routes/work-lists.js';
-import type { WorkerContext } from './worker-context.js';
+import type { AppContext } from './app-context.js';
 
 /**
  * The whole HTTP API of one worker. Named routes come before the catch-all locator routes;
@@ -24,7 +24,7 @@ import type { WorkerContext } from './worker-context.js';
  * waiting, 503 beyond); health, metrics, status and the list uploads stay in front of it so
  * they answer even when the block routes are saturated.
  */
-export function createApp(ctx: WorkerContext): Express {
+export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');

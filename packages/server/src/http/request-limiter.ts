@@ -1,3 +1,5 @@
+import type { LimiterStats } from '../metrics/http-figures.js';
+
 /** A request waiting for a slot; `cancel` removes it (its client went away). */
 export interface QueuedTicket {
   cancel(): void;
@@ -5,14 +7,6 @@ export interface QueuedTicket {
 
 /** What enter() decided: run now, wait in the queue, or refuse (the queue is full). */
 export type Admission = { kind: 'run' } | { kind: 'queued'; ticket: QueuedTicket } | { kind: 'rejected' };
-
-/** Current figures, for metrics. */
-export interface LimiterStats {
-  active: number;
-  queued: number;
-  maxActive: number;
-  maxQueued: number;
-}
 
 /**
  * Admission control for one worker: at most `maxActive` requests run at once, at most

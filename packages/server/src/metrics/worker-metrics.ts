@@ -1,7 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RequestSummary } from '../http/middleware/access-log.js';
-import type { IdleDirection } from '../http/middleware/idle-timeout.js';
-import type { LimiterStats } from '../http/request-limiter.js';
+import type { IdleDirection, LimiterStats, RequestSummary } from './http-figures.js';
 import type { MeteredVolume } from './metered-volume.js';
 
 /** One process's metrics as prom-client serialises them; the primary sums these across workers. */
@@ -75,7 +73,7 @@ export class WorkerMetrics {
     this.#volumes = volumes;
   }
 
-  /** A stored copy on `mount` was found corrupt (see worker/corrupt-copy.ts). */
+  /** A stored copy on `mount` was found corrupt (see corrupt-copy.ts). */
   countCorruptCopy(mount: string): void {
     this.#corruptCopies.set(mount, (this.#corruptCopies.get(mount) ?? 0) + 1);
   }

@@ -1,9 +1,8 @@
-import type { WorkerContext } from '../http/worker-context.js';
 import { describeError } from '../log/logger.js';
 import type { Volume } from '../volume/volume.js';
-import { reportCorruptCopy } from '../worker/corrupt-copy.js';
+import { reportCorruptCopy } from '../metrics/corrupt-copy.js';
 import type { JobOutcome, JobSpec } from '../worklist/list-wire.js';
-import type { JobExecutor } from '../worker/job-runner.js';
+import type { JobContext as WorkerContext, JobExecutor } from '../worklist/job-executor.js';
 import { pullFrom, type AttemptResult, type AttemptSpec } from './pull-attempt.js';
 import { pullToken, signForPeer } from './peer-locator.js';
 

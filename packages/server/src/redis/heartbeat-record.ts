@@ -1,4 +1,4 @@
-import type { QueueStats } from '../cluster/cluster-status.js';
+import type { QueueStats } from '../status.js';
 
 /** Queue figures as published (the same as /status.json's pullQueue and trashQueue). */
 export type QueueFigures = QueueStats & { listSize: number; listAgeSeconds: number; enabled: boolean };

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { WorkerPool } from '../cluster/worker-pool.js';
+import type { WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { WorkLists } from '../worklist/work-lists.js';
 import { volumesOf } from '../volume/create-volume.js';
 import { freeBytesOrNull } from '../volume/free-space.js';

@@ -1,9 +1,8 @@
 import { NotFoundError } from '../errors.js';
-import type { WorkerContext } from '../http/worker-context.js';
 import { describeError } from '../log/logger.js';
 import type { BlockStat } from '../volume/volume.js';
 import type { JobSpec, JobOutcome } from '../worklist/list-wire.js';
-import type { JobExecutor } from '../worker/job-runner.js';
+import type { JobContext, JobExecutor } from '../worklist/job-executor.js';
 import { TRASH_SKIP, trashRefusal } from './trash-rules.js';
 
 type TrashJob = Extract<JobSpec, { kind: 'trash' }>;
@@ -17,7 +16,7 @@ type TrashJob = Extract<JobSpec, { kind: 'trash' }>;
  * meanwhile keeps it. Every entry that is not carried out is logged with the reason.
  */
 export class TrashExecutor implements JobExecutor<'trash'> {
-  constructor(private readonly ctx: WorkerContext) {}
+  constructor(private readonly ctx: JobContext) {}
 
   async run(job: TrashJob): Promise<JobOutcome> {
     const { config, log } = this.ctx;

@@ -1,4 +1,4 @@
-import type { WorkerContext } from '../http/worker-context.js';
+import type { JobContext } from '../worklist/job-executor.js';
 import { describeError } from '../log/logger.js';
 import { batches } from '../volume/batches.js';
 
@@ -13,7 +13,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * two processes never sweep the same volume): delete trash past its deadline every
  * blobTrashCheckInterval, and what writes abandoned by a crashed process left (temp files).
  */
-export function startBackgroundTasks(ctx: WorkerContext, sweeps: readonly string[]): { stop(): void } {
+export function startBackgroundTasks(ctx: JobContext, sweeps: readonly string[]): { stop(): void } {
   const volumes = sweeps.flatMap((uuid) => {
     const v = ctx.volumes.get(uuid);
     return v && !v.readOnly ? [v] : [];

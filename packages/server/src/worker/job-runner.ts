@@ -1,17 +1,8 @@
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/logger.js';
-import type { JobOutcome, JobSpec, ListKind } from '../worklist/list-wire.js';
-import type { WorkerToPrimary } from '../cluster/ipc-messages.js';
-
-/**
- * Carries out one kind of job on this worker's volumes. `cancelled` is aborted when the job's
- * entry left the list: an executor with several steps (a pull's servers) stops at the next one.
- */
-export interface JobExecutor<K extends ListKind> {
-  run(job: Extract<JobSpec, { kind: K }>, cancelled: AbortSignal): Promise<JobOutcome>;
-}
-
-export type Executors = { [K in ListKind]: JobExecutor<K> };
+import type { Executors } from '../worklist/job-executor.js';
+import type { JobOutcome, JobSpec } from '../worklist/list-wire.js';
+import type { WorkerToPrimary } from '../ipc/messages.js';
 
 /**
  * Runs the jobs the primary hands this worker and reports every outcome. The primary already

@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import type { WorkerPool } from '../cluster/worker-pool.js';
+import type { WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { JobOutcome, JobSpec } from './list-wire.js';
 import { WorkList, type Job, type WorkListHooks } from './work-list.js';
 

@@ -1,6 +1,6 @@
 import { rendezvousOrder } from '@keepstore/protocol';
 import type { KeepstoreConfig } from '../config/config.js';
-import type { WorkerPool } from '../cluster/worker-pool.js';
+import type { WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { Logger } from '../log/logger.js';
 import { Dispatcher } from './dispatcher.js';
 import { itemHooks } from './item-hooks.js';

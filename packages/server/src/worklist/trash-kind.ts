@@ -1,5 +1,5 @@
 import type { KeepstoreConfig } from '../config/config.js';
-import type { WorkerPool } from '../cluster/worker-pool.js';
+import type { WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { Logger } from '../log/logger.js';
 import { Dispatcher } from './dispatcher.js';
 import { itemHooks } from './item-hooks.js';

@@ -1,4 +1,4 @@
-import type { QueueStats } from '../cluster/cluster-status.js';
+import type { QueueStats } from '../status.js';
 
 /**
  * What a list kind (pull, trash) decides about one entry when it comes up for dispatch:

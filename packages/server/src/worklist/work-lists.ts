@@ -1,6 +1,6 @@
 import type { KeepstoreConfig } from '../config/config.js';
-import type { QueueStats, WorkerStatus } from '../cluster/cluster-status.js';
-import type { WorkerPool } from '../cluster/worker-pool.js';
+import type { QueueStats, WorkerStatus } from '../status.js';
+import type { WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { Logger } from '../log/logger.js';
 import type { ListKind } from './list-wire.js';
 import { ListUploads, type UploadedList } from './list-uploads.js';
@@ -32,7 +32,6 @@ export class WorkLists {
     pool.on('message', (_index, msg) => {
       if (msg.type === 'list:batch') this.uploads.add(msg.uploadId, msg.batch);
     });
-    pool.on('died', (index) => this.uploads.dropWorker(index));
   }
 
   start(): Promise<void> {
@@ -68,8 +67,14 @@ export class WorkLists {
     return (kind === 'pull' ? this.pull : this.trash).list.currentGeneration;
   }
 
-  begin(kind: ListKind, workerIndex: number): number {
-    return this.uploads.begin(kind, workerIndex);
+  /** Open a list upload for worker process `workerId` (cluster's id: unique per process). */
+  begin(kind: ListKind, workerId: number): number {
+    return this.uploads.begin(kind, workerId);
+  }
+
+  /** Worker process `workerId` is gone (dead or retired): its unfinished uploads are dropped. */
+  dropUploadsOf(workerId: number): void {
+    this.uploads.dropWorker(workerId);
   }
 
   /** Commit an upload: the new list replaces the current one whole. Returns its size. */

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../log/logger.js';
+import type { RequestSummary } from '../../metrics/http-figures.js';
 import { redactSignatures } from '../../log/redact.js';
 
 /**
@@ -21,16 +22,6 @@ function percentDecode(path: string): string {
     // Malformed somewhere (a stray '%'): decode every well-formed escape on its own.
     return path.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   }
-}
-
-/** What is known about a request once it has ended (for metrics). */
-export interface RequestSummary {
-  method: string;
-  /** The status sent, or 499 when the client went away before the response finished. */
-  status: number;
-  bytesIn: number;
-  bytesOut: number;
-  durationSeconds: number;
 }
 
 /**

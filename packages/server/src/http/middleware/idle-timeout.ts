@@ -2,11 +2,9 @@ import type { Socket } from 'node:net';
 import type { Request, RequestHandler, Response } from 'express';
 import { IdleTimeoutError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
+import type { IdleDirection } from '../../metrics/http-figures.js';
 import { awaitsContinue } from '../server.js';
 import { redactPath } from './access-log.js';
-
-/** Which way the server was waiting on the client when it gave up. */
-export type IdleDirection = 'receiving' | 'sending';
 
 /** Bytes a client must move (either way) within each idle window to count as progressing. */
 export const PROGRESS_BYTES = 64 * 1024;

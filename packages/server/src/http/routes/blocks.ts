@@ -14,8 +14,8 @@ import {
 } from '../../errors.js';
 import { BlockVerifier } from '../block-verifier.js';
 import { checkReadPermission, responseLocator } from '../permission.js';
-import { reportCorruptCopy, trashCorruptCopy } from '../../worker/corrupt-copy.js';
-import type { WorkerContext } from '../worker-context.js';
+import { reportCorruptCopy, trashCorruptCopy } from '../../metrics/corrupt-copy.js';
+import type { AppContext } from '../app-context.js';
 
 export function locatorParam(req: Request): Locator {
   try {
@@ -29,7 +29,7 @@ export function locatorParam(req: Request): Locator {
  * GET/HEAD: find the block, check its hash as it is read (HEAD reads it to verify too); a
  * block of one read chunk is read whole first, a larger one is streamed through the check.
  */
-async function readBlock(ctx: WorkerContext, req: Request, res: Response, head: boolean): Promise<void> {
+async function readBlock(ctx: AppContext, req: Request, res: Response, head: boolean): Promise<void> {
   const loc = locatorParam(req);
   if (!head && loc.size === null && loc.hash !== EMPTY_BLOCK_HASH) throw new MethodNotAllowedError('no size hint');
   checkReadPermission(ctx.config, req, loc);
@@ -59,7 +59,7 @@ async function readBlock(ctx: WorkerContext, req: Request, res: Response, head: 
     await pipeline(stream, verify, responseSink(res));
   } catch (err) {
     // Damaged data on disk is an operator's problem, not the client's: say where it is, and
-    // take the copy out of the index so the balancer replaces it (see corrupt-copy.ts).
+    // take the copy out of the index so the balancer replaces it (see metrics/corrupt-copy.ts).
     if (err instanceof CorruptBlockError) {
       await trashCorruptCopy(ctx, found.volume, loc.hash, mtimeNs, { requestId: res.locals['requestId'] });
     }
@@ -118,7 +118,7 @@ function contentLength(req: Request): number | null {
 }
 
 /** PUT: stream the body through MD5 into a temp file; see VolumeSet.store for the rest. */
-async function writeBlock(ctx: WorkerContext, req: Request, res: Response): Promise<void> {
+async function writeBlock(ctx: AppContext, req: Request, res: Response): Promise<void> {
   const loc = locatorParam(req);
   const length = contentLength(req);
   if ((length ?? 0) > MAX_BLOCK_SIZE) throw new TooLargeError();
@@ -136,7 +136,7 @@ async function writeBlock(ctx: WorkerContext, req: Request, res: Response): Prom
 }
 
 /** Routes for block data: GET, HEAD and PUT by locator. */
-export function blockRoutes(ctx: WorkerContext): Router {
+export function blockRoutes(ctx: AppContext): Router {
   const router = Router();
   router.head('/:locator', (req, res) => readBlock(ctx, req, res, true));
   router.get('/:locator', (req, res) => readBlock(ctx, req, res, false));

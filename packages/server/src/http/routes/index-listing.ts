@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { BadRequestError, ClientGoneError, NotFoundError } from '../../errors.js';
 import type { Volume } from '../../volume/volume.js';
 import { requireToken } from '../middleware/auth.js';
-import type { WorkerContext } from '../worker-context.js';
+import type { AppContext } from '../app-context.js';
 
 const PREFIX_RE = /^[0-9a-f]{0,32}$/;
 
@@ -51,7 +51,7 @@ function drained(res: Response): Promise<void> {
 }
 
 /** GET /index[/PREFIX] and GET /mounts/UUID/blocks, admin only. */
-export function indexRoutes(ctx: WorkerContext): Router {
+export function indexRoutes(ctx: AppContext): Router {
   const router = Router();
   const admin = requireToken(ctx.config.systemRootToken);
   router.get(['/index', '/index/:prefix'], admin, (req, res) => streamIndex(res, ctx.volumes.list, prefixOf(req)));

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { requireToken } from '../middleware/auth.js';
-import type { WorkerContext } from '../worker-context.js';
+import type { AppContext } from '../app-context.js';
 
 /** GET /mounts: the volumes as Arvados clients expect them, sorted by uuid. */
-export function mountRoutes(ctx: WorkerContext): Router {
+export function mountRoutes(ctx: AppContext): Router {
   const router = Router();
   router.get('/mounts', requireToken(ctx.config.systemRootToken), (_req, res) => {
     res.json(

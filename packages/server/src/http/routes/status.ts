@@ -1,17 +1,17 @@
 import { Router } from 'express';
 import { requireToken } from '../middleware/auth.js';
 import { freeBytesOrNull } from '../../volume/free-space.js';
-import type { WorkerContext } from '../worker-context.js';
+import type { AppContext } from '../app-context.js';
 
 /**
  * GET /status.json: the operator view. Volumes (with free space, as this worker sees them) and
  * the cluster view from the primary: workers with their volumes, the pull and trash queues.
  */
-export function statusRoutes(ctx: WorkerContext): Router {
+export function statusRoutes(ctx: AppContext): Router {
   const router = Router();
   router.get('/status.json', requireToken(ctx.config.systemRootToken), async (_req, res) => {
-    const [{ status }, volumes] = await Promise.all([
-      ctx.rpc.call({ method: 'status' }),
+    const [status, volumes] = await Promise.all([
+      ctx.primary.status(),
       Promise.all(
         ctx.volumes.list.map(async (v) => ({
           uuid: v.uuid,

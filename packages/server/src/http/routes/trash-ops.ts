@@ -3,14 +3,14 @@ import { MethodNotAllowedError, NotFoundError } from '../../errors.js';
 import { describeError } from '../../log/logger.js';
 import { trashRefusal } from '../../trash/trash-rules.js';
 import { requireToken } from '../middleware/auth.js';
-import type { WorkerContext } from '../worker-context.js';
+import type { AppContext } from '../app-context.js';
 import { locatorParam } from './blocks.js';
 
 /**
  * DELETE /LOCATOR (trash every copy older than blobSigningTTL) and PUT /untrash/LOCATOR,
  * admin only, on every writable (trash-allowed) volume.
  */
-export function trashOpsRoutes(ctx: WorkerContext): Router {
+export function trashOpsRoutes(ctx: AppContext): Router {
   const router = Router();
   const admin = requireToken(ctx.config.systemRootToken);
 

@@ -1,9 +1,8 @@
 import { Router, type Request } from 'express';
 import { ListValidationError, parsePullList, parseTrashList } from '@keepstore/protocol';
 import { BadRequestError, TooLargeError } from '../../errors.js';
-import { uploadList } from '../../worklist/list-uploader.js';
 import { requireToken } from '../middleware/auth.js';
-import type { WorkerContext } from '../worker-context.js';
+import type { AppContext } from '../app-context.js';
 
 /** A million-entry list is ~150 MB of JSON; refuse anything far beyond that. */
 const MAX_LIST_BYTES = 1024 * 1024 * 1024; // 1 GiB
@@ -33,14 +32,14 @@ function parse<T>(parser: (body: string) => T, body: string): T {
  * primary, which sits on every connection's accept path), hand the list to the primary, and
  * answer 200 only once the primary has made it the current list.
  */
-export function workListRoutes(ctx: WorkerContext): Router {
+export function workListRoutes(ctx: AppContext): Router {
   const router = Router();
   const admin = requireToken(ctx.config.systemRootToken);
   router.put('/pull', admin, async (req, res) => {
     const entries = parse(parsePullList, await readBody(req));
     ctx.log.info('pull list received', { requestId: res.locals['requestId'], count: entries.length });
     if (ctx.log.isDebugEnabled()) ctx.log.debug('pull list entries', { entries: entries.slice(0, 1000) });
-    const accepted = await uploadList(ctx.rpc, ctx.sendToPrimary, { kind: 'pull', entries });
+    const accepted = await ctx.primary.uploadList({ kind: 'pull', entries });
     res.type('text/plain').send(`Received ${accepted} pull requests\n`);
   });
   router.put('/trash', admin, async (req, res) => {
@@ -49,7 +48,7 @@ export function workListRoutes(ctx: WorkerContext): Router {
     if (ctx.log.isDebugEnabled()) {
       ctx.log.debug('trash list entries', { entries: entries.slice(0, 1000).map((e) => ({ ...e, blockMtime: e.blockMtime.toString() })) });
     }
-    const accepted = await uploadList(ctx.rpc, ctx.sendToPrimary, { kind: 'trash', entries });
+    const accepted = await ctx.primary.uploadList({ kind: 'trash', entries });
     res.type('text/plain').send(`Received ${accepted} trash requests\n`);
   });
   return router;

@@ -1,7 +1,8 @@
 import type { PullEntry, TrashEntry } from '@keepstore/protocol';
-import type { RpcClient } from '../cluster/rpc-client.js';
-import type { WorkerToPrimary } from '../cluster/ipc-messages.js';
-import type { ListBatch, PullItem, TrashItem } from './list-wire.js';
+import type { ReceivedList } from '../http/app-context.js';
+import type { RpcClient } from '../ipc/rpc-client.js';
+import type { WorkerToPrimary } from '../ipc/messages.js';
+import type { ListBatch, PullItem, TrashItem } from '../worklist/list-wire.js';
 
 /** Entries per IPC message: big enough to amortise, small enough not to stall the primary. */
 const BATCH_SIZE = 10_000;
@@ -36,7 +37,7 @@ function trashBatch(entries: readonly TrashEntry[]): ListBatch {
 export async function uploadList(
   rpc: RpcClient,
   send: SendWithBackpressure,
-  list: { kind: 'pull'; entries: readonly PullEntry[] } | { kind: 'trash'; entries: readonly TrashEntry[] },
+  list: ReceivedList,
 ): Promise<number> {
   const { uploadId } = await rpc.call({ method: 'list:begin', kind: list.kind });
   for (let i = 0; i < list.entries.length; i += BATCH_SIZE) {

@@ -1,6 +1,13 @@
-import type { WorkerContext } from '../http/worker-context.js';
-import { describeError } from '../log/logger.js';
+import type { KeepstoreConfig } from '../config/config.js';
+import { describeError, type Logger } from '../log/logger.js';
 import type { Volume } from '../volume/volume.js';
+import type { WorkerMetrics } from './worker-metrics.js';
+
+/** Where a corrupt copy is reported (a worker's context, or a test's). */
+export interface CorruptCopyReporter {
+  readonly log: Logger;
+  readonly metrics?: Pick<WorkerMetrics, 'countCorruptCopy'>;
+}
 
 /** What happened to a corrupt copy once found (the `action` of the log line). */
 export type CorruptCopyAction = 'replaced' | 'trashed' | 'left in place' | 'pulling a good copy';
@@ -11,7 +18,7 @@ export type CorruptCopyAction = 'replaced' | 'trashed' | 'left in place' | 'pull
  * it was found and what was done, and keepstore_volume_corrupt_blocks_total{mount}.
  */
 export function reportCorruptCopy(
-  ctx: Pick<WorkerContext, 'log' | 'metrics'>,
+  ctx: CorruptCopyReporter,
   mount: string,
   hash: string,
   found: 'GET' | 'PUT' | 'pull',
@@ -30,7 +37,7 @@ export function reportCorruptCopy(
  * `blobTrash: false` leave it in place; a PUT or pull of the block still replaces it.
  */
 export async function trashCorruptCopy(
-  ctx: Pick<WorkerContext, 'log' | 'metrics' | 'config'>,
+  ctx: CorruptCopyReporter & { readonly config: Pick<KeepstoreConfig, 'blobTrash' | 'blobTrashLifetime'> },
   volume: Volume,
   hash: string,
   readMtimeNs: bigint,

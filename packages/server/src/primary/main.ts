@@ -4,9 +4,11 @@ import { createLogger, describeError, type Logger } from '../log/logger.js';
 import { RedisSync } from '../redis/redis-sync.js';
 import { volumesOf } from '../volume/create-volume.js';
 import { WorkLists } from '../worklist/work-lists.js';
-import { dispatchRpc, type RpcHandlers } from './primary-rpc.js';
+import { dispatchRpc, type RpcHandlers } from './rpc-handlers.js';
 import { WorkerPool } from './worker-pool.js';
-import { PrimaryMetrics } from '../metrics/primary-metrics.js';
+import { PrimaryMetrics } from './primary-metrics.js';
+import { WorkerMetricsCollector } from './worker-collector.js';
+import { forgetGoneWorkers } from './worker-exits.js';
 
 function warnAboutInsecureDefaults(config: KeepstoreConfig, log: Logger): void {
   if (config.source === null) log.warn('no config file given: serving ./data with built-in defaults');
@@ -65,19 +67,21 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     lists.stop();
     return 2;
   }
-  const metrics = new PrimaryMetrics({ pool, pullQueue: () => lists.queue('pull'), trashQueue: () => lists.queue('trash') });
+  const collector = new WorkerMetricsCollector(pool);
+  const metrics = new PrimaryMetrics({ workers: pool, config: pool, pullQueue: () => lists.queue('pull'), trashQueue: () => lists.queue('trash') }, collector);
+  forgetGoneWorkers(pool, [(workerId) => collector.forgetWorker(workerId), (workerId) => lists.dropUploadsOf(workerId)]);
   const handlers: RpcHandlers = {
     status: async () => ({
       method: 'status',
       status: { workers: lists.workerActivity(pool.status()), pullQueue: lists.queue('pull'), trashQueue: lists.queue('trash') },
     }),
-    'list:begin': async (call, index) => ({ method: 'list:begin', uploadId: lists.begin(call.kind, index) }),
+    'list:begin': async (call, from) => ({ method: 'list:begin', uploadId: lists.begin(call.kind, from.workerId) }),
     'list:commit': async (call) => ({ method: 'list:commit', accepted: lists.commit(call.uploadId, call.count) }),
     metrics: async () => ({ method: 'metrics', ...(await metrics.scrape()) }),
   };
-  pool.on('message', (index, msg, reply) => {
+  pool.on('message', (index, msg, reply, workerId) => {
     if (msg.type !== 'rpc') return;
-    void dispatchRpc(handlers, msg.call, index).then((result) => reply({ type: 'rpc:reply', id: msg.id, result }));
+    void dispatchRpc(handlers, msg.call, { index, workerId }).then((result) => reply({ type: 'rpc:reply', id: msg.id, result }));
   });
 
   // Signals are handled from before the first fork: a SIGTERM that arrives while workers

@@ -1,12 +1,12 @@
 import type { KeepstoreConfig } from '../config/config.js';
-import type { ClusterStatus } from './cluster-status.js';
+import type { ClusterStatus } from '../status.js';
 import type { JobOutcome, JobSpec, ListBatch, ListKind } from '../worklist/list-wire.js';
 import type { MetricsSnapshot } from '../metrics/worker-metrics.js';
 
 /**
  * Every message on the primary <-> worker channel. One discriminated union per direction;
  * receivers call the guard first (other libraries, e.g. prom-client, share the channel and
- * their messages are ignored) and then switch exhaustively on `type`.
+ * their messages are ignored) and then dispatch through one handler table per side.
  */
 export type PrimaryToWorker =
   /** `volumes`: the volumes this worker runs jobs for; `sweeps`: those whose trash it sweeps (one sweeper per volume). */
@@ -63,7 +63,13 @@ export function isWorkerToPrimary(msg: unknown): msg is WorkerToPrimary {
   return hasType(msg, WORKER_TYPES);
 }
 
-/** For exhaustive switches: a new message type that is not handled fails to compile. */
-export function assertNever(value: never): never {
-  throw new Error(`unhandled IPC message ${JSON.stringify(value)}`);
+/**
+ * One handler per message type of a direction: a table that misses a type (a new message
+ * nobody handles) fails to compile.
+ */
+export type MessageHandlers<M extends { type: string }> = { [T in M['type']]: (msg: Extract<M, { type: T }>) => void };
+
+/** Hand `msg` to its handler in `handlers`. */
+export function dispatchMessage<M extends { type: string }>(handlers: MessageHandlers<M>, msg: M): void {
+  (handlers[msg.type as M['type']] as (m: M) => void)(msg);
 }

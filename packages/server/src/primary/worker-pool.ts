@@ -4,12 +4,14 @@ import { fileURLToPath } from 'node:url';
 import type { KeepstoreConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/logger.js';
-import type { WorkerStatus } from './cluster-status.js';
-import { isWorkerToPrimary, type PrimaryToWorker, type WorkerToPrimary } from './ipc-messages.js';
+import type { ConfigSource } from '../config/config-source.js';
+import { dispatchMessage, isWorkerToPrimary, type MessageHandlers, type PrimaryToWorker, type WorkerToPrimary } from '../ipc/messages.js';
+import type { ListeningWorker, WorkerEvents, Workers } from '../ipc/workers.js';
+import type { WorkerStatus } from '../status.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { assignVolumes } from './volume-assignment.js';
 
-const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
 
 interface Slot {
   index: number;
@@ -21,29 +23,13 @@ interface Slot {
   respawnTimer: NodeJS.Timeout | null;
 }
 
-export interface WorkerPoolEvents {
-  /** A worker (new or respawned) is listening and owns `volumes`. */
-  ready: [index: number, volumes: string[]];
-  /** A worker died unexpectedly; whatever it was doing must be handed back. */
-  died: [index: number, workerId: number];
-  /**
-   * A worker retired (shrink or rolling reload) and exited. Normally it finished its jobs
-   * first; any it did not report (grace period over, crash) must be handed back too.
-   */
-  retired: [index: number, workerId: number];
-  /**
-   * A message from a worker; `reply` answers that very process (even a retiring one).
-   * `workerId` (cluster's id, unique per process) tells processes of one index apart.
-   */
-  message: [index: number, msg: WorkerToPrimary, reply: (msg: PrimaryToWorker) => void, workerId: number];
-}
 
 /**
  * The primary's view of its workers: one slot per stable worker index. It forks, assigns
  * volumes, respawns dead workers with backoff, and on reload replaces workers one by one
  * (new one listening before the old one stops) so no request is dropped.
  */
-export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
+export class WorkerPool extends EventEmitter<WorkerEvents> implements Workers, ConfigSource {
   private slots: Slot[] = [];
   private readonly retiring = new Map<Worker, number>();
   /** Workers of the previous generation during a reload, not yet retired. */
@@ -76,7 +62,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   /** Listening workers with the volumes they own (the dispatchers' view). */
-  listening(): Array<{ index: number; workerId: number; volumes: string[] }> {
+  listening(): ListeningWorker[] {
     // Once stopping, no worker takes new jobs: those in flight finish within the grace period.
     if (this.stopping) return [];
     return this.slots.flatMap((s) =>
@@ -175,25 +161,32 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     this.log.info('worker starting', { workerIndex: slot.index, pid: worker.process.pid, volumes: slot.volumes });
     return new Promise((resolve, reject) => {
       let listening = false;
-      worker.on('message', (msg: unknown) => {
-        if (!isWorkerToPrimary(msg)) return;
-        if (msg.type === 'hello') {
+      /** Every message reaches the pool's table; what the pool does not handle itself goes on to its listeners. */
+      const forward = (msg: WorkerToPrimary) => this.emit('message', slot.index, msg, (m) => this.sendTo(worker, m), worker.id);
+      const handlers: MessageHandlers<WorkerToPrimary> = {
+        hello: () => {
           // A shutdown sent before the worker listened for messages was lost: a worker that
           // is being stopped or retired gets it again now, instead of its init.
           if (this.stopping || this.retiring.has(worker)) return this.sendTo(worker, { type: 'shutdown' });
           const sweeps = slot.volumes.filter((v) => this.firstOwner(v) === slot.index);
           this.sendTo(worker, { type: 'init', index: slot.index, config: this.config, volumes: slot.volumes, sweeps });
-          return;
-        }
-        if (msg.type === 'listening' && !listening) {
+        },
+        listening: () => {
+          if (listening) return;
           listening = true;
           if (slot.worker === worker) slot.state = 'listening';
           this.log.info('worker listening', { workerIndex: slot.index, pid: worker.process.pid });
           if (slot.worker === worker) this.emit('ready', slot.index, slot.volumes);
           resolve();
-          return;
-        }
-        this.emit('message', slot.index, msg, (m) => this.sendTo(worker, m), worker.id);
+        },
+        // Answered by the rpc handlers, list uploads, dispatchers and the scrape (primary/main.ts).
+        rpc: forward,
+        'list:batch': forward,
+        'job:done': forward,
+        'metrics:report': forward,
+      };
+      worker.on('message', (msg: unknown) => {
+        if (isWorkerToPrimary(msg)) dispatchMessage(handlers, msg);
       });
       worker.once('exit', (code, signal) => {
         if (!listening) reject(new Error(`worker ${slot.index} exited during start-up (code ${code}, signal ${signal})`));

@@ -1,19 +1,21 @@
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { QueueStats, WorkerStatus } from '../cluster/cluster-status.js';
-import type { WorkerPool } from '../cluster/worker-pool.js';
+import type { ConfigSource } from '../config/config-source.js';
+import type { Workers } from '../ipc/workers.js';
+import type { QueueStats, WorkerStatus } from '../status.js';
 import { volumesOf } from '../volume/create-volume.js';
 import { freeBytesOrNull } from '../volume/free-space.js';
 import type { Volume } from '../volume/volume.js';
-import { WorkerMetricsCollector } from './worker-collector.js';
+import type { WorkerMetricsCollector } from './worker-collector.js';
 
 /** A volume whose free space the primary reports. */
 export type FreeSpaceSource = Pick<Volume, 'uuid' | 'availableBytes'>;
 
 export interface PrimaryMetricsSources {
-  pool: WorkerPool;
+  workers: Workers;
+  config: ConfigSource;
   pullQueue: () => QueueStats;
   trashQueue: () => QueueStats;
-  /** Read at every scrape (SIGHUP may change the volumes); default: the pool's current config. */
+  /** Read at every scrape (SIGHUP may change the volumes); default: the config in force. */
   volumes?: () => readonly FreeSpaceSource[];
 }
 
@@ -35,13 +37,13 @@ export class PrimaryMetrics {
   readonly registry = new Registry();
   readonly #collector: WorkerMetricsCollector;
 
-  constructor(sources: PrimaryMetricsSources, collector?: WorkerMetricsCollector) {
-    this.#collector = collector ?? new WorkerMetricsCollector(sources.pool);
+  constructor(sources: PrimaryMetricsSources, collector: WorkerMetricsCollector) {
+    this.#collector = collector;
     collectDefaultMetrics({ register: this.registry });
     this.#queueMetrics('pull', sources.pullQueue);
     this.#queueMetrics('trash', sources.trashQueue);
-    this.#workerMetrics(sources.pool);
-    const volumes = sources.volumes ?? (() => volumesOf(sources.pool.currentConfig.volumes));
+    this.#workerMetrics(sources.workers);
+    const volumes = sources.volumes ?? (() => volumesOf(sources.config.currentConfig.volumes));
     new Gauge({
       name: 'keepstore_volume_free_bytes',
       help: 'Bytes available to keepstore on the filesystem of each volume (0: unknown).',
@@ -96,7 +98,7 @@ export class PrimaryMetrics {
     counter(`keepstore_${kind}_queue_failed_total`, `${kind} list entries that failed.`, (q) => q.failed);
   }
 
-  #workerMetrics(pool: WorkerPool): void {
+  #workerMetrics(pool: Workers): void {
     const restarts = new Counter({
       name: 'keepstore_worker_restarts_total',
       help: 'Workers that died unexpectedly (and were restarted), by stable worker index.',

@@ -1,0 +1,24 @@
+import type { PrimaryLink, ReceivedList } from '../http/app-context.js';
+import type { RpcClient } from '../ipc/rpc-client.js';
+import { uploadList, type SendWithBackpressure } from './list-uploader.js';
+
+/** The HTTP API's requests to the primary, carried over this worker's IPC channel. */
+export class ChannelPrimaryLink implements PrimaryLink {
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly send: SendWithBackpressure,
+  ) {}
+
+  async status() {
+    return (await this.rpc.call({ method: 'status' })).status;
+  }
+
+  async metrics() {
+    const { text, contentType } = await this.rpc.call({ method: 'metrics' });
+    return { text, contentType };
+  }
+
+  uploadList(list: ReceivedList): Promise<number> {
+    return uploadList(this.rpc, this.send, list);
+  }
+}

@@ -1,0 +1,24 @@
+import type { KeepstoreConfig } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+import type { WorkerMetrics } from '../metrics/worker-metrics.js';
+import type { VolumeSet } from '../volume/volume-set.js';
+import type { JobOutcome, JobSpec, ListKind } from './list-wire.js';
+
+/** What an executor needs of the worker it runs in (the worker's context provides it). */
+export interface JobContext {
+  readonly config: KeepstoreConfig;
+  readonly log: Logger;
+  readonly volumes: VolumeSet;
+  /** Request and volume counters; absent in tests that build a bare executor. */
+  readonly metrics?: WorkerMetrics;
+}
+
+/**
+ * Carries out one kind of job on this worker's volumes. `cancelled` is aborted when the job's
+ * entry left the list: an executor with several steps (a pull's servers) stops at the next one.
+ */
+export interface JobExecutor<K extends ListKind> {
+  run(job: Extract<JobSpec, { kind: K }>, cancelled: AbortSignal): Promise<JobOutcome>;
+}
+
+export type Executors = { [K in ListKind]: JobExecutor<K> };
