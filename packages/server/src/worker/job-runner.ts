@@ -55,7 +55,9 @@ export class JobRunner {
 
   private async execute(job: JobSpec, cancelled: AbortSignal): Promise<JobOutcome> {
     try {
-      return job.kind === 'pull' ? await this.executors.pull.run(job, cancelled) : await this.executors.trash.run(job, cancelled);
+      // The executor of the job's own kind: TypeScript cannot pair the two unions by itself.
+      const executor = this.executors[job.kind] as JobExecutor<ListKind>;
+      return await executor.run(job, cancelled);
     } catch (err) {
       // Executors report failures as outcomes; anything thrown here is a bug worth logging loudly.
       this.log.error(`${job.kind} job crashed`, { locator: job.locator, mount: job.volume, error: describeError(err) });

@@ -1,6 +1,8 @@
 import { Router, type Request } from 'express';
-import { ListValidationError, parsePullList, parseTrashList } from '@keepstore/protocol';
+import { ListValidationError } from '@keepstore/protocol';
 import { BadRequestError, TooLargeError } from '../../errors.js';
+import type { ListKindSpec } from '../../worklist/list-kind-spec.js';
+import { KIND_NAMES, LIST_KINDS } from '../../worklist/list-kinds.js';
 import { uploadList } from '../../worklist/list-uploader.js';
 import { requireToken } from '../middleware/auth.js';
 import type { WorkerContext } from '../worker-context.js';
@@ -19,9 +21,9 @@ async function readBody(req: Request): Promise<string> {
   return Buffer.concat(chunks, total).toString('utf8');
 }
 
-function parse<T>(parser: (body: string) => T, body: string): T {
+function parse<E>(spec: ListKindSpec<E>, body: string): E[] {
   try {
-    return parser(body);
+    return spec.parse(body);
   } catch (err) {
     if (err instanceof ListValidationError) throw new BadRequestError(err.message);
     throw err;
@@ -36,21 +38,15 @@ function parse<T>(parser: (body: string) => T, body: string): T {
 export function workListRoutes(ctx: WorkerContext): Router {
   const router = Router();
   const admin = requireToken(ctx.config.systemRootToken);
-  router.put('/pull', admin, async (req, res) => {
-    const entries = parse(parsePullList, await readBody(req));
-    ctx.log.info('pull list received', { requestId: res.locals['requestId'], count: entries.length });
-    if (ctx.log.isDebugEnabled()) ctx.log.debug('pull list entries', { entries: entries.slice(0, 1000) });
-    const accepted = await uploadList(ctx.rpc, ctx.sendToPrimary, { kind: 'pull', entries });
-    res.type('text/plain').send(`Received ${accepted} pull requests\n`);
-  });
-  router.put('/trash', admin, async (req, res) => {
-    const entries = parse(parseTrashList, await readBody(req));
-    ctx.log.info('trash list received', { requestId: res.locals['requestId'], count: entries.length });
-    if (ctx.log.isDebugEnabled()) {
-      ctx.log.debug('trash list entries', { entries: entries.slice(0, 1000).map((e) => ({ ...e, blockMtime: e.blockMtime.toString() })) });
-    }
-    const accepted = await uploadList(ctx.rpc, ctx.sendToPrimary, { kind: 'trash', entries });
-    res.type('text/plain').send(`Received ${accepted} trash requests\n`);
-  });
+  for (const kind of KIND_NAMES) {
+    const spec = LIST_KINDS[kind];
+    router.put(`/${kind}`, admin, async (req, res) => {
+      const entries = parse(spec, await readBody(req));
+      ctx.log.info(`${kind} list received`, { requestId: res.locals['requestId'], count: entries.length });
+      if (ctx.log.isDebugEnabled()) ctx.log.debug(`${kind} list entries`, { entries: entries.slice(0, 1000).map((e) => spec.logEntry(e)) });
+      const accepted = await uploadList(ctx.rpc, ctx.sendToPrimary, spec, entries);
+      res.type('text/plain').send(`Received ${accepted} ${kind} requests\n`);
+    });
+  }
   return router;
 }
