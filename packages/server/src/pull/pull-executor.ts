@@ -4,7 +4,7 @@ import { UNKNOWN_FREE_SPACE, placeBlock } from '../volume/placement.js';
 import type { Volume } from '../volume/volume.js';
 import { mountSkipReason } from '../worklist/item-hooks.js';
 import { reportCorruptCopy } from '../worker/corrupt-copy.js';
-import type { JobOutcome, JobSpec } from '../worklist/list-wire.js';
+import { locatorHash, locatorSize, type JobOutcome, type JobSpec } from '../worklist/list-wire.js';
 import type { JobExecutor } from '../worker/job-runner.js';
 import { pullFrom, type AttemptResult, type AttemptSpec } from './pull-attempt.js';
 import { pullToken, signForPeer } from './peer-locator.js';
@@ -30,8 +30,8 @@ export class PullExecutor implements JobExecutor<'pull'> {
 
   async run(job: PullJob, cancelled: AbortSignal): Promise<JobOutcome> {
     const started = Date.now();
-    const hash = job.locator.slice(0, 32);
-    const size = Number(job.locator.slice(33));
+    const hash = locatorHash(job.locator);
+    const size = locatorSize(job.locator);
     const meta = { locator: job.locator, mount: job.volume };
     const holders = this.possibleHolders(job, hash, size);
     if ('skip' in holders) return this.skip(holders.skip, meta);

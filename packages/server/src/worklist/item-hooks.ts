@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { ListKindSpec } from './list-kind-spec.js';
-import { itemLocator, itemMount, type ListItem, type ListKind } from './list-wire.js';
+import { itemHash, itemLocator, itemMount, type ListItem, type ListKind } from './list-wire.js';
 import type { Route, WorkListHooks } from './work-list.js';
 
 /**
@@ -11,7 +11,7 @@ import type { Route, WorkListHooks } from './work-list.js';
  */
 export function itemHooks(log: Logger, spec: ListKindSpec, route: (item: ListItem) => Route): WorkListHooks<ListItem> {
   return {
-    keyOf: (item) => `${itemLocator(item).slice(0, 32)}/${itemMount(item) ?? ''}/${spec.identity(item)}`,
+    keyOf: (item) => `${itemHash(item)}/${itemMount(item) ?? ''}/${spec.identity(item)}`,
     route,
     onSkip: (item, reason) => log.warn(reason, { locator: itemLocator(item), mount: itemMount(item) }),
   };

@@ -15,10 +15,15 @@ export type ListKind = 'pull' | 'trash';
 
 export type ListItem = PullItem | TrashItem;
 
+/** The hash of a `HASH+SIZE` locator, as items and jobs carry it (validated on upload). */
+export const locatorHash = (locator: string): string => locator.slice(0, 32);
+/** The size of a `HASH+SIZE` locator. */
+export const locatorSize = (locator: string): number => Number(locator.slice(33));
+
 /** The locator of an entry: always `HASH+SIZE` (the primary keeps no hints). */
 export const itemLocator = (item: ListItem): string => item[0];
-export const itemHash = (item: ListItem): string => item[0].slice(0, 32);
-export const itemSize = (item: ListItem): number => Number(item[0].slice(33));
+export const itemHash = (item: ListItem): string => locatorHash(item[0]);
+export const itemSize = (item: ListItem): number => locatorSize(item[0]);
 /** The mount the entry is pinned to (mount_uuid), or null. */
 export const itemMount = (item: ListItem): string | null => item[2];
 /** The field of the entry's kind (a pull's server-list index, a trash entry's block_mtime), e.g. to store it as text. */
