@@ -20,7 +20,7 @@ export class Dispatcher {
   private serverLists: ListSnapshot['serverLists'] = [];
   /** Jobs in flight per worker process (cluster worker id), with that worker's index. */
   private readonly inFlight = new Map<number, { index: number; jobs: Map<number, Job<ListItem>> }>();
-  private enabled = true;
+  private enabled: boolean;
   /** Job id -> how many workers died while running it (see withoutPoison). */
   private readonly deaths = new Map<number, number>();
 
