@@ -9,16 +9,17 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { ClusterStatus } from '../../packages/server/src/cluster/cluster-status.ts';
-import type { RpcCall, RpcResult, WorkerToPrimary } from '../../packages/server/src/cluster/ipc-messages.ts';
-import { RpcClient } from '../../packages/server/src/cluster/rpc-client.ts';
+import type { RpcCall, RpcResult, WorkerToPrimary } from '../../packages/server/src/ipc/messages.ts';
+import { RpcClient } from '../../packages/server/src/ipc/rpc-client.ts';
 import type { KeepstoreConfig } from '../../packages/server/src/config/config.ts';
 import { configFromObject } from '../../packages/server/src/config/load.ts';
 import { createApp } from '../../packages/server/src/http/app.ts';
 import { createHttpServer } from '../../packages/server/src/http/server.ts';
-import type { WorkerContext } from '../../packages/server/src/http/worker-context.ts';
+import type { ClusterStatus } from '../../packages/server/src/status.ts';
 import { createVolume } from '../../packages/server/src/volume/create-volume.ts';
 import { VolumeSet } from '../../packages/server/src/volume/volume-set.ts';
+import { WorkerContext } from '../../packages/server/src/worker/context.ts';
+import { ChannelPrimaryLink } from '../../packages/server/src/worker/primary-link.ts';
 import { type CapturedLog, captureLogger } from './capture-logger.ts';
 import { MGMT_TOKEN, ROOT_TOKEN, SIGNING_KEY, volumeUuid } from './keepstore-process.ts';
 
@@ -94,23 +95,18 @@ export async function startInProcessApp(opts: InProcessOptions = {}): Promise<In
   for (const v of volumes.list) await v.init();
   const primary = new FakePrimary();
   // The channel to the primary: answers arrive on a later tick, as they do over IPC.
-  const rpc: RpcClient = new RpcClient((msg) => {
+  const rpc: RpcClient = new RpcClient((msg: WorkerToPrimary) => {
     if (msg.type !== 'rpc') return;
     const result = primary.answer(msg.call);
     primary.calls.push(msg.call);
     setImmediate(() => rpc.handle({ type: 'rpc:reply', id: msg.id, result }));
   }, 5_000);
   const { log, lines } = captureLogger();
-  const ctx: WorkerContext = {
-    config,
-    index: 0,
-    log,
-    volumes,
-    rpc,
-    sendToPrimary: async (msg) => {
-      if (msg.type === 'list:batch') primary.batches.push(msg);
-    },
-  };
+  // The worker's real link to the primary (rpc + list upload), over a channel answered here.
+  const link = new ChannelPrimaryLink(rpc, async (msg: WorkerToPrimary) => {
+    if (msg.type === 'list:batch') primary.batches.push(msg);
+  });
+  const ctx = new WorkerContext({ config, index: 0, log, volumes, primary: link });
   const server: Server = createHttpServer(createApp(ctx));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

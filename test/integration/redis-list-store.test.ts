@@ -15,11 +15,11 @@ import { Bitset } from '../../packages/server/src/redis/bitset.ts';
 import { CHUNK_ENCODING, unpackChunk, type ListItem } from '../../packages/server/src/redis/list-codec.ts';
 import { ListPersister } from '../../packages/server/src/redis/list-persister.ts';
 import { readCurrentList } from '../../packages/server/src/redis/list-reader.ts';
-import { ListWriter, type ListSnapshot } from '../../packages/server/src/redis/list-writer.ts';
+import { ListWriter } from '../../packages/server/src/redis/list-writer.ts';
 import { legacyListKeys, listKeys, type ListKeys } from '../../packages/server/src/redis/redis-keys.ts';
 import { migrateLegacyLayout } from '../../packages/server/src/redis/legacy-migration.ts';
 import { loadUnfinished } from '../../packages/server/src/redis/resume.ts';
-import type { ListKind } from '../../packages/server/src/worklist/list-wire.ts';
+import type { ListKind, ListSnapshot } from '../../packages/server/src/worklist/list-wire.ts';
 
 const UUID = 'zzzzz-bi6l4-000000000000009';
 let server: RedisServer;

@@ -24,7 +24,7 @@ function fakeWorkers(): WorkersView & EventEmitter<WorkerEvents> {
 
 test('a retired worker\'s unfinished list upload is dropped; its replacement\'s is kept', () => {
   const workers = fakeWorkers();
-  const lists = new WorkLists(workers, createLogger({ level: 'error', format: 'json' }));
+  const lists = new WorkLists(workers, createLogger({ role: 'primary', level: 'error', format: 'json' }));
   forgetGoneWorkers(workers, [(workerId) => lists.dropUploadsOf(workerId)]);
   const retiring = lists.begin('trash', 11);
   const replacement = lists.begin('trash', 12);
@@ -35,7 +35,7 @@ test('a retired worker\'s unfinished list upload is dropped; its replacement\'s 
 
 test('a dead worker\'s unfinished list upload is dropped', () => {
   const workers = fakeWorkers();
-  const lists = new WorkLists(workers, createLogger({ level: 'error', format: 'json' }));
+  const lists = new WorkLists(workers, createLogger({ role: 'primary', level: 'error', format: 'json' }));
   forgetGoneWorkers(workers, [(workerId) => lists.dropUploadsOf(workerId)]);
   const upload = lists.begin('pull', 21);
   workers.emit('died', 1, 21);

@@ -1,8 +1,10 @@
 import { describeError } from '../log/logger.js';
+import { UNKNOWN_FREE_SPACE, placeBlock } from '../volume/placement.js';
 import type { Volume } from '../volume/volume.js';
+import { mountSkipReason } from '../worklist/item-hooks.js';
 import { reportCorruptCopy } from '../metrics/corrupt-copy.js';
-import type { JobOutcome, JobSpec } from '../worklist/list-wire.js';
-import type { JobContext as WorkerContext, JobExecutor } from '../worklist/job-executor.js';
+import { locatorHash, locatorSize, type JobOutcome, type JobSpec } from '../worklist/list-wire.js';
+import type { JobContext, JobExecutor } from '../worklist/job-executor.js';
 import { pullFrom, type AttemptResult, type AttemptSpec } from './pull-attempt.js';
 import { pullToken, signForPeer } from './peer-locator.js';
 
@@ -23,18 +25,17 @@ interface ServerError {
  * Locators here are `HASH+SIZE` (the primary keeps no hints), so nothing logged is signed.
  */
 export class PullExecutor implements JobExecutor<'pull'> {
-  constructor(private readonly ctx: WorkerContext) {}
+  constructor(private readonly ctx: JobContext) {}
 
   async run(job: PullJob, cancelled: AbortSignal): Promise<JobOutcome> {
     const started = Date.now();
-    const hash = job.locator.slice(0, 32);
-    const size = Number(job.locator.slice(33));
+    const hash = locatorHash(job.locator);
+    const size = locatorSize(job.locator);
     const meta = { locator: job.locator, mount: job.volume };
-    const volume = this.ctx.volumes.get(job.volume);
-    if (!volume) return this.skip('ignoring pull list entry for nonexistent mount', meta);
-    if (volume.readOnly) return this.skip('ignoring pull list entry for readonly mount', meta);
+    const holders = this.possibleHolders(job, hash, size);
+    if ('skip' in holders) return this.skip(holders.skip, meta);
 
-    const touched = await this.touchIfStored(hash, size, volume, job.pinned);
+    const touched = await this.touchIfStored(hash, size, holders.volumes);
     if (touched) {
       this.ctx.log.info('pull list entry already stored: touched', { ...meta, mount: touched.uuid });
       return { ok: true, detail: { touched: true, mount: touched.uuid, durationMs: Date.now() - started } };
@@ -82,15 +83,29 @@ export class PullExecutor implements JobExecutor<'pull'> {
   }
 
   /**
+   * Where the block may already be stored, as placeBlock orders them (free space does not
+   * matter here: store() reads it when it writes): the routed target, checked against this
+   * worker's volumes (the config may have changed since the primary routed it), then, unless
+   * mount_uuid pinned it, the other writable volumes in rendezvous order.
+   */
+  private possibleHolders(job: PullJob, hash: string, size: number): { volumes: Volume[] } | { skip: string } {
+    const place = (mount: string | null) => placeBlock({ volumes: this.ctx.volumes.list, free: UNKNOWN_FREE_SPACE, hash, size, mount });
+    const target = place(job.volume);
+    if ('refused' in target) return { skip: mountSkipReason('pull', target.refused === 'unknown-mount' ? 'unknown-mount' : 'read-only') };
+    const anywhere = place(null);
+    const others = job.pinned || 'refused' in anywhere ? [] : anywhere.targets.filter((v) => v.uuid !== job.volume);
+    return { volumes: [...target.targets, ...others] };
+  }
+
+  /**
    * "Already stored" means stored intact: a stored copy is read back through MD5
    * (verifyStored: one local read, far cheaper than fetching it again, and the balancer only
    * sends pulls for blocks it believes missing here, so this is the rare case). An intact copy
    * is touched so it is not collected; a corrupt one is reported and the pull goes ahead,
-   * replacing it. Only the target volume when pinned; any writable volume otherwise.
+   * replacing it. `volumes`: possibleHolders, in order.
    */
-  private async touchIfStored(hash: string, size: number, target: Volume, pinned: boolean): Promise<Volume | null> {
-    const others = pinned ? [] : this.ctx.volumes.order(hash).filter((v) => v !== target && !v.readOnly);
-    for (const volume of [target, ...others]) {
+  private async touchIfStored(hash: string, size: number, volumes: Volume[]): Promise<Volume | null> {
+    for (const volume of volumes) {
       try {
         const stat = await volume.stat(hash);
         if (!stat) continue;

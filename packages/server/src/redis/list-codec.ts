@@ -1,6 +1,9 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import type { ListKind, PullItem, TrashItem } from '../worklist/list-wire.js';
+import { LIST_KINDS } from '../worklist/list-kinds.js';
+import { itemKindField, itemLocator, itemMount, type ListItem, type ListKind } from '../worklist/list-wire.js';
+
+export type { ListItem };
 
 const deflateRaw = promisify(zlib.deflateRaw);
 const inflateRaw = promisify(zlib.inflateRaw);
@@ -11,8 +14,6 @@ export const CHUNK_SIZE = 10_000;
 /** Server lists per element of a pull generation's `servers` LIST. */
 export const SERVER_CHUNK_SIZE = 10_000;
 
-export type ListItem = PullItem | TrashItem;
-
 /**
  * One chunk of entries as a single string: one line per entry, three tab-separated fields
  * (locator, server-list index or block_mtime, mount or empty). Locators, decimal numbers and
@@ -22,8 +23,8 @@ export type ListItem = PullItem | TrashItem;
 export function encodeChunk(items: readonly ListItem[], start: number, end: number): string {
   const lines = new Array<string>(end - start);
   for (let i = start; i < end; i++) {
-    const [locator, second, mount] = items[i]!;
-    lines[i - start] = `${locator}\t${second}\t${mount ?? ''}`;
+    const item = items[i]!;
+    lines[i - start] = `${itemLocator(item)}\t${itemKindField(item)}\t${itemMount(item) ?? ''}`;
   }
   return lines.join('\n');
 }
@@ -35,17 +36,16 @@ export function encodeChunk(items: readonly ListItem[], start: number, end: numb
  */
 export function decodeChunk(kind: ListKind, chunk: string, out: ListItem[]): void {
   if (chunk === '') return;
+  const spec = LIST_KINDS[kind];
   for (const line of chunk.split('\n')) {
     const t1 = line.indexOf('\t');
     const t2 = line.indexOf('\t', t1 + 1);
     if (t1 < 0 || t2 < 0) {
-      out.push(kind === 'pull' ? [line, -1, null] : [line, '', null]);
+      out.push(spec.brokenItem(line));
       continue;
     }
-    const locator = line.slice(0, t1);
-    const second = line.slice(t1 + 1, t2);
     const mount = t2 + 1 < line.length ? line.slice(t2 + 1) : null;
-    out.push(kind === 'pull' ? [locator, Number(second), mount] : [locator, second, mount]);
+    out.push(spec.fromStored(line.slice(0, t1), line.slice(t1 + 1, t2), mount));
   }
 }
 

@@ -1,8 +1,8 @@
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/logger.js';
-import type { ListKind } from '../worklist/list-wire.js';
+import type { ListKind, ListSnapshot } from '../worklist/list-wire.js';
 import { Bitset } from './bitset.js';
-import type { ListSnapshot, ListWriter } from './list-writer.js';
+import type { ListWriter } from './list-writer.js';
 
 export interface PersisterOptions {
   /** Progress is written at most this often (ms): never per job on the hot path. @default 250 */

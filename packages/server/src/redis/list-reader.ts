@@ -1,18 +1,14 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { RedisClient } from './redis-client.js';
-import type { ListKind } from '../worklist/list-wire.js';
+import type { ListItem, ListKind, ListSnapshot } from '../worklist/list-wire.js';
 import { Bitset } from './bitset.js';
-import { decodeChunk, unpackChunk, type ListItem } from './list-codec.js';
+import { decodeChunk, unpackChunk } from './list-codec.js';
 import type { ListKeys } from './redis-keys.js';
 
-/** A generation as read back: its entries, server lists and which entries had finished. */
-export interface StoredList {
+/** A generation as read back: the list as it was written, and which entries had finished. */
+export interface StoredList extends ListSnapshot {
   generation: string;
-  kind: ListKind;
-  items: ListItem[];
-  serverLists: string[][];
   done: Bitset;
-  acceptedAt: number;
 }
 
 /** Chunks (of 10 000 entries) fetched per round trip. */

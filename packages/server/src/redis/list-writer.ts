@@ -1,17 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { RedisClient } from './redis-client.js';
-import type { ListKind } from '../worklist/list-wire.js';
-import { CHUNK_ENCODING, CHUNK_SIZE, SERVER_CHUNK_SIZE, encodeChunk, packChunk, type ListItem } from './list-codec.js';
+import type { ListSnapshot } from '../worklist/list-wire.js';
+import { CHUNK_ENCODING, CHUNK_SIZE, SERVER_CHUNK_SIZE, encodeChunk, packChunk } from './list-codec.js';
 import type { ListKeys } from './redis-keys.js';
-
-/** A list as persisted: entries in order, plus the interned server lists of a pull list. */
-export interface ListSnapshot {
-  kind: ListKind;
-  items: readonly ListItem[];
-  serverLists: readonly (readonly string[])[];
-  /** When the list was accepted (ms since the epoch). */
-  acceptedAt: number;
-}
 
 /** SETBITs per pipeline when recording progress. */
 const BITS_PER_PIPELINE = 10_000;

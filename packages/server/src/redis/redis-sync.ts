@@ -2,14 +2,14 @@ import type { KeepstoreConfig } from '../config/config.js';
 import type { WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/logger.js';
+import { KIND_NAMES } from '../worklist/list-kinds.js';
 import type { ListKind } from '../worklist/list-wire.js';
-import type { UploadedList } from '../worklist/list-uploads.js';
 import type { WorkLists } from '../worklist/work-lists.js';
 import { Heartbeat } from './heartbeat.js';
 import { migrateLegacyLayout } from './legacy-migration.js';
 import type { HeartbeatRecord } from './heartbeat-record.js';
 import { ListPersister } from './list-persister.js';
-import { ListWriter, type ListSnapshot } from './list-writer.js';
+import { ListWriter } from './list-writer.js';
 import { RedisConnection } from './redis-connection.js';
 import { listKeys, type ListKeys } from './redis-keys.js';
 import { loadUnfinished } from './resume.js';
@@ -18,15 +18,8 @@ import { loadUnfinished } from './resume.js';
 const START_CONNECT_TIMEOUT_MS = 3_000;
 /** Corrupt resumed entries logged one by one; beyond, one line with the count. */
 const LOGGED_CORRUPT_ENTRIES = 10;
-const KINDS: readonly ListKind[] = ['pull', 'trash'];
 
 type RedisConfig = NonNullable<KeepstoreConfig['redis']>;
-
-function snapshotOf(uploaded: UploadedList): ListSnapshot {
-  return uploaded.kind === 'pull'
-    ? { kind: 'pull', items: uploaded.list.items, serverLists: uploaded.list.serverLists, acceptedAt: Date.now() }
-    : { kind: 'trash', items: uploaded.items, serverLists: [], acceptedAt: Date.now() };
-}
 
 /** Another live server publishes a heartbeat under our uuid: we must not touch its keys. */
 export interface UuidInUse {
@@ -83,7 +76,7 @@ export class RedisSync {
       lists,
       persisted: () => ({ pull: this.persisters.pull.currentGeneration, trash: this.persisters.trash.currentGeneration }),
     });
-    lists.onReplaced((uploaded) => this.persisters[uploaded.kind].accepted(snapshotOf(uploaded), lists.generation(uploaded.kind)));
+    lists.onReplaced((list) => this.persisters[list.kind].accepted(list, lists.generation(list.kind)));
     lists.onEntryFinished((kind, generation, ordinal) => this.persisters[kind].finished(generation, ordinal));
   }
 
@@ -110,7 +103,7 @@ export class RedisSync {
 
   /** After the workers stopped: flush the last progress, drop the heartbeat, close. */
   async stop(): Promise<void> {
-    await Promise.all(KINDS.map((kind) => this.persisters[kind].stop()));
+    await Promise.all(KIND_NAMES.map((kind) => this.persisters[kind].stop()));
     await this.heartbeat.stop();
     await this.conn.close();
   }
@@ -141,7 +134,7 @@ export class RedisSync {
       if (!this.claimed) return;
     }
     await this.resumeAll();
-    for (const kind of KINDS) {
+    for (const kind of KIND_NAMES) {
       const p = this.persisters[kind];
       if (p.known && (recovered || p.needsSync)) p.sync();
     }
@@ -155,7 +148,7 @@ export class RedisSync {
 
   private async resumeUnknown(): Promise<void> {
     await this.migrateOnce();
-    for (const kind of KINDS) {
+    for (const kind of KIND_NAMES) {
       if (this.persisters[kind].known) continue;
       try {
         await this.resume(kind);
@@ -195,9 +188,7 @@ export class RedisSync {
     if (found.corrupt.length > LOGGED_CORRUPT_ENTRIES) {
       this.log.warn(`skipped more corrupt ${kind} list entries resumed from redis`, { kind, generation: found.generation, count: found.corrupt.length - LOGGED_CORRUPT_ENTRIES });
     }
-    if (found.uploaded.kind === 'pull' ? found.uploaded.list.items.length > 0 : found.uploaded.items.length > 0) {
-      this.lists.install(found.uploaded);
-    }
+    if (found.snapshot.items.length > 0) this.lists.install(found.snapshot);
     persister.resumed(found.snapshot, this.lists.generation(kind), found.generation, found.map);
     persister.skipped(found.generation, found.corrupt.map((c) => c.ordinal)); // logged once, not at every restart
     this.log.info(`resumed ${kind} list from redis`, {

@@ -1,8 +1,6 @@
 import type { RedisClient } from './redis-client.js';
-import type { ListKind, PullItem, TrashItem } from '../worklist/list-wire.js';
-import type { UploadedList } from '../worklist/list-uploads.js';
+import type { ListKind, ListSnapshot } from '../worklist/list-wire.js';
 import { readCurrentList } from './list-reader.js';
-import type { ListSnapshot } from './list-writer.js';
 import type { ListKeys } from './redis-keys.js';
 import { validateResumed, type CorruptEntry } from './resume-validation.js';
 
@@ -12,8 +10,7 @@ export interface ResumedList {
   /** Entries in the persisted list, and how many of them had finished. */
   total: number;
   finished: number;
-  /** What to install (only the unfinished entries), and the same as a persistence snapshot. */
-  uploaded: UploadedList;
+  /** The unfinished entries: installed as the list, and mirrored by the persister. */
   snapshot: ListSnapshot;
   /** map[i] = ordinal in the persisted generation of installed entry i. */
   map: Uint32Array;
@@ -37,15 +34,10 @@ export async function loadUnfinished(redis: RedisClient, keys: ListKeys, kind: L
   const { valid, corrupt } = await validateResumed(kind, candidates, stored.serverLists, unfinished);
   const map = corrupt.length === 0 ? unfinished : Uint32Array.from(valid, (i) => unfinished[i]!);
   const items = corrupt.length === 0 ? candidates : valid.map((i) => candidates[i]!);
-  const uploaded: UploadedList =
-    kind === 'pull'
-      ? { kind: 'pull', list: { items: items as PullItem[], serverLists: stored.serverLists } }
-      : { kind: 'trash', items: items as TrashItem[] };
   return {
     generation: stored.generation,
     total,
     finished: total - unfinished.length,
-    uploaded,
     snapshot: { kind, items, serverLists: stored.serverLists, acceptedAt: stored.acceptedAt },
     map,
     corrupt,

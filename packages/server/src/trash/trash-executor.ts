@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors.js';
 import { describeError } from '../log/logger.js';
 import type { BlockStat } from '../volume/volume.js';
-import type { JobSpec, JobOutcome } from '../worklist/list-wire.js';
+import { locatorHash, type JobSpec, type JobOutcome } from '../worklist/list-wire.js';
 import type { JobContext, JobExecutor } from '../worklist/job-executor.js';
 import { TRASH_SKIP, trashRefusal } from './trash-rules.js';
 
@@ -20,7 +20,7 @@ export class TrashExecutor implements JobExecutor<'trash'> {
 
   async run(job: TrashJob): Promise<JobOutcome> {
     const { config, log } = this.ctx;
-    const hash = job.locator.slice(0, 32);
+    const hash = locatorHash(job.locator);
     const meta: Record<string, string> = { locator: job.locator, mount: job.volume, blockMtime: job.blockMtime };
     const volume = this.ctx.volumes.get(job.volume);
     // The primary routed it here with the config it had; a reload may have changed the volume since.

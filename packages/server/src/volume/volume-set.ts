@@ -2,11 +2,9 @@ import type { Readable } from 'node:stream';
 import { MAX_BLOCK_SIZE, rendezvousOrder } from '@keepstore/protocol';
 import { FullError, InvalidLocatorError, KeepError, NotFoundError, WriteFailedError } from '../errors.js';
 import { freeBytesOrNull } from './free-space.js';
+import { placeBlock, placementCandidates, type Placement, type PlacementRefusal } from './placement.js';
 import { storeBlock } from './store-block.js';
 import type { BlockStat, Volume } from './volume.js';
-
-/** Free space a write target must have beyond the block itself (directory entries, fs slack). */
-export const FREE_SPACE_MARGIN = 1024 * 1024; // 1 MiB
 
 export interface StoreOptions {
   /** Size the block must have (the locator's size hint), or null when unknown. */
@@ -83,19 +81,22 @@ export class VolumeSet {
   }
 
   /**
-   * Writable volumes, in rendezvous order, with room for `size` bytes (+ margin); only the
-   * volume `only` when given. A volume whose free space cannot be read is kept (last resort
-   * order unchanged): trying it gives a precise write error instead of a misleading "full".
+   * Where `hash` may be written, best first (placeBlock, with the free space read now): the
+   * volume `only` when given, else the writable volumes with room for `size` bytes (+ margin;
+   * null: unknown size, the margin only) in rendezvous order. A volume whose free space cannot
+   * be read is kept: trying it gives a precise write error instead of a misleading "full".
    */
-  async writeTargets(hash: string, size: number, only?: string): Promise<Volume[]> {
-    const candidates = (only === undefined ? this.order(hash) : [this.get(only)]).filter(
-      (v): v is Volume => v !== undefined && !v.readOnly,
-    );
-    const free = await Promise.all(candidates.map(freeBytesOrNull));
-    return candidates.filter((_, i) => {
-      const f = free[i];
-      return f === null || f === undefined || f >= size + FREE_SPACE_MARGIN;
-    });
+  async placement(hash: string, size: number | null, only?: string): Promise<Placement<Volume>> {
+    const mount = only ?? null;
+    const candidates = placementCandidates(this.#volumes, mount);
+    const free = new Map(await Promise.all(candidates.map(async (v) => [v.uuid, await freeBytesOrNull(v)] as const)));
+    return placeBlock({ volumes: this.#volumes, free: (uuid) => free.get(uuid), hash, size, mount });
+  }
+
+  /** The targets of placement(), [] when it refuses. */
+  async writeTargets(hash: string, size: number | null, only?: string): Promise<Volume[]> {
+    const placed = await this.placement(hash, size, only);
+    return 'targets' in placed ? placed.targets : [];
   }
 
   /**
@@ -106,19 +107,23 @@ export class VolumeSet {
   async store(hash: string, source: Readable, opts: StoreOptions): Promise<StoreResult> {
     // An unknown size (a chunked PUT) checks the margin only: running out of space mid-write
     // is FullError (507) anyway, and assuming 64 MiB would refuse small blocks on small volumes.
-    const size = opts.expectedSize ?? 0;
-    const targets = await this.writeTargets(hash, size, opts.only);
+    const placed = await this.placement(hash, opts.expectedSize, opts.only);
     // Nothing has been read yet: the caller still owns `source` (HTTP drains it, pulls drop it).
-    if (targets.length === 0) throw this.#noTargetError(opts.only);
+    if ('refused' in placed) throw refusalError(placed.refused, opts.only);
+    const targets = placed.targets;
     const existing = opts.only === undefined ? this.order(hash).filter((v) => !v.readOnly) : targets;
     return storeBlock({ hash, source, targets, existing, ...opts, maxBytes: MAX_BLOCK_SIZE });
   }
+}
 
-  #noTargetError(only: string | undefined): KeepError {
-    if (only === undefined) return new FullError();
-    const volume = this.get(only);
-    if (!volume) return new NotFoundError(`no volume ${only}`);
-    if (volume.readOnly) return new WriteFailedError('volume is read-only');
-    return new FullError(`volume ${only} is full`);
+/** The error a write gets when placement finds no target. */
+function refusalError(refused: PlacementRefusal, only: string | undefined): KeepError {
+  switch (refused) {
+    case 'unknown-mount':
+      return new NotFoundError(`no volume ${only}`);
+    case 'read-only':
+      return new WriteFailedError('volume is read-only');
+    case 'full':
+      return only === undefined ? new FullError() : new FullError(`volume ${only} is full`);
   }
 }

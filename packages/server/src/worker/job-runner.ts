@@ -1,7 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/logger.js';
-import type { Executors } from '../worklist/job-executor.js';
-import type { JobOutcome, JobSpec } from '../worklist/list-wire.js';
+import type { Executors, JobExecutor } from '../worklist/job-executor.js';
+import type { JobOutcome, JobSpec, ListKind } from '../worklist/list-wire.js';
 import type { WorkerToPrimary } from '../ipc/messages.js';
 
 /**
@@ -46,7 +46,9 @@ export class JobRunner {
 
   private async execute(job: JobSpec, cancelled: AbortSignal): Promise<JobOutcome> {
     try {
-      return job.kind === 'pull' ? await this.executors.pull.run(job, cancelled) : await this.executors.trash.run(job, cancelled);
+      // The executor of the job's own kind: TypeScript cannot pair the two unions by itself.
+      const executor = this.executors[job.kind] as JobExecutor<ListKind>;
+      return await executor.run(job, cancelled);
     } catch (err) {
       // Executors report failures as outcomes; anything thrown here is a bug worth logging loudly.
       this.log.error(`${job.kind} job crashed`, { locator: job.locator, mount: job.volume, error: describeError(err) });

@@ -1,56 +1,49 @@
 import type { Logger } from '../log/logger.js';
 import type { WorkersView as WorkerPool } from '../ipc/workers.js';
-import type { JobOutcome, JobSpec } from './list-wire.js';
-import { WorkList, type Job, type WorkListHooks } from './work-list.js';
+import { itemHooks } from './item-hooks.js';
+import type { ListKindSpec } from './list-kind-spec.js';
+import { itemLocator, type JobOutcome, type ListItem, type ListSnapshot } from './list-wire.js';
+import type { VolumeSpace } from './volume-space.js';
+import { WorkList, type Job } from './work-list.js';
 
 /** Worker deaths while running one job after which the job is dropped as the likely cause. */
 const MAX_DEATHS = 3;
-
-/** The locator of a list entry (pull and trash items are tuples that start with it). */
-function describeEntry(entry: unknown): string {
-  return Array.isArray(entry) && typeof entry[0] === 'string' ? entry[0] : String(entry);
-}
-
-export interface DispatcherOptions<E> {
-  kind: 'pull' | 'trash';
-  /** Jobs in flight per worker (pullConcurrency / trashConcurrency; read on each pump, so a reload applies). */
-  concurrency(): number;
-  hooks: WorkListHooks<E>;
-  toJob(job: Job<E>): JobSpec;
-  /** Called for every finished job (logging and persistence hooks). */
-  onOutcome?(job: Job<E>, outcome: JobOutcome): void;
-}
 
 /**
  * Feeds one WorkList to the workers by credit: a worker gets a job only into a free slot and
  * only for a volume it owns. Results free the slot and pull the next job. A dead worker's jobs
  * go back to the head of the list; a replaced list takes effect for everything not yet started.
  */
-export class Dispatcher<E> {
-  readonly list: WorkList<E>;
+export class Dispatcher {
+  readonly list: WorkList<ListItem>;
+  /** The server lists the items of the current list index (pull; empty for trash). */
+  private serverLists: ListSnapshot['serverLists'] = [];
   /** Jobs in flight per worker process (cluster worker id), with that worker's index. */
-  private readonly inFlight = new Map<number, { index: number; jobs: Map<number, Job<E>> }>();
-  private enabled = true;
+  private readonly inFlight = new Map<number, { index: number; jobs: Map<number, Job<ListItem>> }>();
+  private enabled: boolean;
   /** Job id -> how many workers died while running it (see withoutPoison). */
   private readonly deaths = new Map<number, number>();
 
   constructor(
-    protected readonly pool: WorkerPool,
-    private readonly opts: DispatcherOptions<E>,
-    protected readonly log: Logger,
+    private readonly pool: WorkerPool,
+    private readonly spec: ListKindSpec,
+    space: VolumeSpace,
+    private readonly log: Logger,
   ) {
-    this.list = new WorkList(opts.hooks);
+    this.list = new WorkList(itemHooks(log, spec, (item) => spec.route(item, pool.currentConfig, space)));
+    this.enabled = spec.enabled(pool.currentConfig);
     pool.on('ready', () => this.pump());
     pool.on('died', (_index, workerId) => this.takeBack(workerId, 'dead'));
     pool.on('retired', (_index, workerId) => this.takeBack(workerId, 'retired'));
     pool.on('message', (_index, msg, _reply, workerId) => {
-      if (msg.type === 'job:done' && msg.kind === opts.kind) this.onDone(workerId, msg.id, msg.outcome);
+      if (msg.type === 'job:done' && msg.kind === spec.kind) this.onDone(workerId, msg.id, msg.outcome);
     });
   }
 
   /** Replace the list; jobs in flight whose entry it no longer has are told to stop early. */
-  replace(entries: readonly E[]): void {
-    this.list.replace(entries);
+  replace(list: ListSnapshot): void {
+    this.serverLists = list.serverLists;
+    this.list.replace(list.items);
     this.pump();
     void this.cancelUnwanted();
   }
@@ -87,8 +80,8 @@ export class Dispatcher<E> {
   }
 
   /** Jobs in flight per worker index, for /status.json. */
-  runningByWorker(): Map<number, Job<E>[]> {
-    const byIndex = new Map<number, Job<E>[]>();
+  runningByWorker(): Map<number, Job<ListItem>[]> {
+    const byIndex = new Map<number, Job<ListItem>[]>();
     for (const { index, jobs } of this.inFlight.values()) byIndex.set(index, [...(byIndex.get(index) ?? []), ...jobs.values()]);
     return byIndex;
   }
@@ -98,11 +91,11 @@ export class Dispatcher<E> {
     if (!this.enabled) return;
     for (const { index, workerId, volumes } of this.pool.listening()) {
       const mine = this.jobsOf(workerId, index);
-      const limit = this.opts.concurrency();
+      const limit = this.spec.concurrency(this.pool.currentConfig);
       while (mine.size < limit) {
         const job = this.list.take(volumes);
         if (!job) break;
-        if (!this.pool.send(workerId, { type: 'job', id: job.id, job: this.opts.toJob(job) })) {
+        if (!this.pool.send(workerId, { type: 'job', id: job.id, job: this.spec.toJob(job.entry, job.volume, this.serverLists) })) {
           // Not delivered (the worker is gone; its 'died' may already have fired, e.g. when
           // this pump runs from that very event): put the job back now, or it would sit
           // "in progress" forever.
@@ -114,7 +107,7 @@ export class Dispatcher<E> {
     }
   }
 
-  private jobsOf(workerId: number, index: number): Map<number, Job<E>> {
+  private jobsOf(workerId: number, index: number): Map<number, Job<ListItem>> {
     let entry = this.inFlight.get(workerId);
     if (!entry) this.inFlight.set(workerId, (entry = { index, jobs: new Map() }));
     return entry.jobs;
@@ -123,8 +116,7 @@ export class Dispatcher<E> {
   private onDone(workerId: number, id: number, outcome: JobOutcome): void {
     this.inFlight.get(workerId)?.jobs.delete(id);
     this.deaths.delete(id);
-    const job = this.list.complete(id, outcome.ok);
-    if (job) this.opts.onOutcome?.(job, outcome);
+    this.list.complete(id, outcome.ok);
     this.pump();
   }
 
@@ -134,7 +126,7 @@ export class Dispatcher<E> {
     this.inFlight.delete(workerId);
     if (entry && entry.jobs.size > 0) {
       const back = why === 'dead' ? this.withoutPoison(entry.jobs) : [...entry.jobs.keys()];
-      this.log.warn(`requeueing ${this.opts.kind} jobs of a ${why} worker`, { workerIndex: entry.index, count: back.length });
+      this.log.warn(`requeueing ${this.spec.kind} jobs of a ${why} worker`, { workerIndex: entry.index, count: back.length });
       this.list.requeue(back);
     }
     this.pump();
@@ -145,7 +137,7 @@ export class Dispatcher<E> {
    * while running it is taken to be what kills them (a poison pill): it fails and is logged,
    * instead of crashing every replacement in turn.
    */
-  private withoutPoison(jobs: Map<number, Job<E>>): number[] {
+  private withoutPoison(jobs: Map<number, Job<ListItem>>): number[] {
     const again: number[] = [];
     for (const [id, job] of jobs) {
       const deaths = (this.deaths.get(id) ?? 0) + 1;
@@ -155,9 +147,8 @@ export class Dispatcher<E> {
         continue;
       }
       this.deaths.delete(id);
-      const error = `dropped: ${deaths} workers died running it`;
-      this.log.error(`${this.opts.kind} job dropped: its worker died every time it ran`, { locator: describeEntry(job.entry), mount: job.volume, deaths });
-      if (this.list.complete(id, false)) this.opts.onOutcome?.(job, { ok: false, error });
+      this.log.error(`${this.spec.kind} job dropped: its worker died every time it ran`, { locator: itemLocator(job.entry), mount: job.volume, deaths });
+      this.list.complete(id, false);
     }
     return again;
   }

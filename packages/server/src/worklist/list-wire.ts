@@ -1,7 +1,8 @@
 /**
- * The compact forms in which list entries cross IPC and live in the primary. A million-entry
- * list must stay lean there, so an entry is a tuple and pull server lists (few distinct ones,
- * shared by many entries) are interned per list.
+ * The one compact form of a validated list, from the upload batches to the primary, to Redis
+ * and back: a million-entry list must stay lean, so an entry is a tuple (read it through the
+ * accessors below, never by index) and pull server lists (few distinct ones, shared by many
+ * entries) are interned once per list, by the worker that parsed it.
  */
 
 /** [locator "HASH+SIZE", index into the list's serverLists, target mount or null] */
@@ -12,10 +13,44 @@ export type TrashItem = [locator: string, blockMtime: string, mount: string | nu
 
 export type ListKind = 'pull' | 'trash';
 
-/** One batch of a list upload from the worker that received PUT /pull or PUT /trash. */
-export type ListBatch =
-  | { kind: 'pull'; serverLists: string[][]; items: PullItem[] }
-  | { kind: 'trash'; items: TrashItem[] };
+export type ListItem = PullItem | TrashItem;
+
+/** The hash of a `HASH+SIZE` locator, as items and jobs carry it (validated on upload). */
+export const locatorHash = (locator: string): string => locator.slice(0, 32);
+/** The size of a `HASH+SIZE` locator. */
+export const locatorSize = (locator: string): number => Number(locator.slice(33));
+
+/** The locator of an entry: always `HASH+SIZE` (the primary keeps no hints). */
+export const itemLocator = (item: ListItem): string => item[0];
+export const itemHash = (item: ListItem): string => locatorHash(item[0]);
+export const itemSize = (item: ListItem): number => locatorSize(item[0]);
+/** The mount the entry is pinned to (mount_uuid), or null. */
+export const itemMount = (item: ListItem): string | null => item[2];
+/** The field of the entry's kind (a pull's server-list index, a trash entry's block_mtime), e.g. to store it as text. */
+export const itemKindField = (item: ListItem): number | string => item[1];
+/** A pull entry's index into its list's serverLists. */
+export const itemServerList = (item: PullItem): number => item[1];
+/** A trash entry's block_mtime (ns, decimal). */
+export const itemBlockMtime = (item: TrashItem): string => item[1];
+
+/**
+ * A whole list, as the primary installs it, persists it and resumes it. `serverLists` are
+ * the interned server lists of a pull list (empty for trash).
+ */
+export interface ListSnapshot {
+  kind: ListKind;
+  items: readonly ListItem[];
+  serverLists: readonly (readonly string[])[];
+  /** When the list was accepted (ms since the epoch). */
+  acceptedAt: number;
+}
+
+/**
+ * One batch of a list upload from the worker that received PUT /pull or PUT /trash: the next
+ * items of the snapshot, and the server lists first interned in this batch (appended to those
+ * of the earlier batches: item indexes are list-wide).
+ */
+export type ListBatch = Pick<ListSnapshot, 'kind' | 'items' | 'serverLists'>;
 
 /** A unit of work the primary hands a worker: one entry on one of the worker's volumes. */
 export type JobSpec =

@@ -1,14 +1,15 @@
 import type { ResolvedVolume } from '../config/config.js';
 import { volumesOf } from '../volume/create-volume.js';
 import { freeBytesOrNull } from '../volume/free-space.js';
+import type { FreeSpaceView } from '../volume/placement.js';
 
 const REFRESH_MS = 5_000;
 
 /**
  * The primary's cached view of free space per volume, refreshed in the background so that
  * routing a pull entry (which needs "the first writable volume with room") does no I/O.
- * Unknown free space (statfs failed, or a storage that has no such figure) counts as room, as in Arvados: a broken volume then fails
- * the write visibly instead of looking full.
+ * Unknown free space (statfs failed, or a storage that has no such figure) counts as room
+ * (see placeBlock).
  */
 export class VolumeSpace {
   private readonly free = new Map<string, number | null>();
@@ -31,10 +32,8 @@ export class VolumeSpace {
     void this.refresh();
   }
 
-  hasRoom(uuid: string, bytes: number): boolean {
-    const free = this.free.get(uuid);
-    return free === undefined || free === null || free >= bytes;
-  }
+  /** Free bytes of `uuid` as last read (null or undefined: unknown). A FreeSpaceView for placeBlock. */
+  readonly freeBytes: FreeSpaceView = (uuid) => this.free.get(uuid);
 
   private async refresh(): Promise<void> {
     await Promise.all(

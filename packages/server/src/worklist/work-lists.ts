@@ -2,10 +2,10 @@ import type { KeepstoreConfig } from '../config/config.js';
 import type { QueueStats, WorkerStatus } from '../status.js';
 import type { WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { Logger } from '../log/logger.js';
-import type { ListKind } from './list-wire.js';
-import { ListUploads, type UploadedList } from './list-uploads.js';
-import { PullDispatcher } from './pull-kind.js';
-import { TrashDispatcher } from './trash-kind.js';
+import { Dispatcher } from './dispatcher.js';
+import { KIND_NAMES, LIST_KINDS } from './list-kinds.js';
+import { itemLocator, type ListKind, type ListSnapshot } from './list-wire.js';
+import { ListUploads } from './list-uploads.js';
 import { VolumeSpace } from './volume-space.js';
 
 export type QueueView = QueueStats & { listAgeSeconds: number; listSize: number; enabled: boolean };
@@ -15,20 +15,19 @@ export type QueueView = QueueStats & { listAgeSeconds: number; listSize: number;
  * replace the current list atomically on commit, dispatch jobs, and report queue figures.
  */
 export class WorkLists {
-  readonly pull: PullDispatcher;
-  readonly trash: TrashDispatcher;
+  private readonly dispatchers: Record<ListKind, Dispatcher>;
   private readonly uploads = new ListUploads();
   private readonly space: VolumeSpace;
   /** Observers of accepted lists (e.g. Redis persistence). */
-  private readonly replacedListeners: Array<(list: UploadedList) => void> = [];
+  private readonly replacedListeners: Array<(list: ListSnapshot) => void> = [];
 
   constructor(
     pool: WorkerPool,
     private readonly log: Logger,
   ) {
     this.space = new VolumeSpace(pool.currentConfig.volumes);
-    this.pull = new PullDispatcher(pool, this.space, log);
-    this.trash = new TrashDispatcher(pool, log);
+    const dispatcher = (kind: ListKind): Dispatcher => new Dispatcher(pool, LIST_KINDS[kind], this.space, log);
+    this.dispatchers = { pull: dispatcher('pull'), trash: dispatcher('trash') };
     pool.on('message', (_index, msg) => {
       if (msg.type === 'list:batch') this.uploads.add(msg.uploadId, msg.batch);
     });
@@ -45,11 +44,10 @@ export class WorkLists {
   /** A new config (SIGHUP): volumes and trash switch may have changed. */
   reconfigure(config: KeepstoreConfig): void {
     this.space.setVolumes(config.volumes);
-    this.trash.setEnabled(config.blobTrash);
-    this.pull.pump();
+    for (const kind of KIND_NAMES) this.dispatchers[kind].setEnabled(LIST_KINDS[kind].enabled(config));
   }
 
-  onReplaced(listener: (list: UploadedList) => void): void {
+  onReplaced(listener: (list: ListSnapshot) => void): void {
     this.replacedListeners.push(listener);
   }
 
@@ -58,13 +56,12 @@ export class WorkLists {
    * list of `generation` (see generation()). Synchronous and on the hot path: keep it O(1).
    */
   onEntryFinished(listener: (kind: ListKind, generation: number, ordinal: number) => void): void {
-    this.pull.list.onEntryFinished((generation, ordinal) => listener('pull', generation, ordinal));
-    this.trash.list.onEntryFinished((generation, ordinal) => listener('trash', generation, ordinal));
+    for (const kind of KIND_NAMES) this.dispatchers[kind].list.onEntryFinished((generation, ordinal) => listener(kind, generation, ordinal));
   }
 
   /** The generation of the current list of `kind` (bumped by every install). */
   generation(kind: ListKind): number {
-    return (kind === 'pull' ? this.pull : this.trash).list.currentGeneration;
+    return this.dispatchers[kind].list.currentGeneration;
   }
 
   /** Open a list upload for worker process `workerId` (cluster's id: unique per process). */
@@ -85,27 +82,25 @@ export class WorkLists {
     return count;
   }
 
-  /** Make `uploaded` the current list (also used to resume a persisted list). */
-  install(uploaded: UploadedList): void {
-    if (uploaded.kind === 'pull') this.pull.setList(uploaded.list);
-    else this.trash.replace(uploaded.items);
-    const size = uploaded.kind === 'pull' ? uploaded.list.items.length : uploaded.items.length;
-    this.log.info(`${uploaded.kind} list installed`, { count: size });
+  /** Make `list` the current list of its kind (also used to resume a persisted list). */
+  install(list: ListSnapshot): void {
+    this.dispatchers[list.kind].replace(list);
+    this.log.info(`${list.kind} list installed`, { count: list.items.length });
   }
 
   queue(kind: ListKind): QueueView {
-    const d = kind === 'pull' ? this.pull : this.trash;
+    const d = this.dispatchers[kind];
     return { ...d.list.stats(), enabled: d.isEnabled };
   }
 
   /** Per-worker view of what each is pulling and trashing right now. */
   workerActivity(workers: WorkerStatus[]): Array<WorkerStatus & { pulling: string[]; trashing: string[] }> {
-    const pulling = this.pull.runningByWorker();
-    const trashing = this.trash.runningByWorker();
+    const pulling = this.dispatchers.pull.runningByWorker();
+    const trashing = this.dispatchers.trash.runningByWorker();
     return workers.map((w) => ({
       ...w,
-      pulling: (pulling.get(w.index) ?? []).map((j) => j.entry[0]),
-      trashing: (trashing.get(w.index) ?? []).map((j) => j.entry[0]),
+      pulling: (pulling.get(w.index) ?? []).map((j) => itemLocator(j.entry)),
+      trashing: (trashing.get(w.index) ?? []).map((j) => itemLocator(j.entry)),
     }));
   }
 }
