@@ -17,10 +17,10 @@ module.exports = {
     },
     {
       name: 'volume-imports-nothing-above',
-      comment: 'volume/ (the interface and its drivers) may import only errors, log and the protocol package.',
+      comment: 'volume/ (the interface and its drivers) may import only errors, log, schema/ (shared field schemas) and the protocol package.',
       severity: 'error',
       from: { path: `${SRC}volume/` },
-      to: { path: SRC, pathNot: [`${SRC}volume/`, `${SRC}log/`, `${SRC}errors\\.ts$`] },
+      to: { path: SRC, pathNot: [`${SRC}volume/`, `${SRC}log/`, `${SRC}schema/`, `${SRC}errors\\.ts$`] },
     },
     {
       name: 'pull-trash-not-http',

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, configFromObject, loadConfig } from '../../packages/server/src/config/load.ts';
-import { listenHostPort, type ResolvedVolume } from '../../packages/server/src/config/config.ts';
+import { listenHostPort } from '../../packages/server/src/config/config.ts';
+import type { ResolvedVolume } from '../../packages/server/src/volume/volume-config.ts';
 
 const UUID0 = 'zzzzz-nyw5e-000000000000000';
 const UUID1 = 'zzzzz-nyw5e-000000000000001';

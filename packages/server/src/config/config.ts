@@ -1,13 +1,5 @@
-import type { VolumeConfig } from '../volume/volume-config.js';
+import type { ResolvedVolume } from '../volume/volume-config.js';
 import type { ParsedConfig } from './schema.js';
-
-/**
- * A `volumes[]` entry as the rest of the server sees it: its driver's config (paths resolved)
- * plus `priority`, the highest priority among its storage classes (rendezvous order puts
- * higher first), and the cluster's trash timings (ms), which a driver whose trash keeps no
- * deadline of its own needs (S3: a trash copy's deadline is its time + blobTrashLifetime).
- */
-export type ResolvedVolume = VolumeConfig & { priority: number; blobSigningTTL: number; blobTrashLifetime: number };
 
 /**
  * The validated, resolved and frozen configuration. Durations are milliseconds; the signing

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { duration } from './duration.js';
+import { duration } from '../schema/duration.js';
 import { UUID_RE } from '../volume/volume-base-config.js';
 import { volumeConfigSchema } from '../volume/volume-config.js';
 

@@ -1,5 +1,6 @@
 import { BadRequestError, FullError, HashMismatchError, KeepError, TooLargeError } from '../errors.js';
-import type { StoreResult, VolumeSet } from '../volume/volume-set.js';
+import type { StoreResult } from '../volume/store-block.js';
+import type { VolumeSet } from '../volume/volume-set.js';
 import { describeNetworkError, fetchFromPeer, PeerFetchError, type PeerFetchOptions } from './peer-fetch.js';
 
 /** What to fetch and where it may land. */

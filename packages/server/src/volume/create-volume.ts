@@ -1,7 +1,6 @@
-import type { ResolvedVolume } from '../config/config.js';
 import { DirectoryVolume } from './directory/directory-volume.js';
 import { S3Volume } from './s3/s3-volume.js';
-import type { VolumeDriverName } from './volume-config.js';
+import type { ResolvedVolume, VolumeDriverName } from './volume-config.js';
 import type { Volume } from './volume.js';
 
 type Constructors = { [D in VolumeDriverName]: (spec: Extract<ResolvedVolume, { driver: D }>) => Volume };

@@ -3,8 +3,20 @@ import { pipeline } from 'node:stream/promises';
 import { BadRequestError, FullError, HashCollisionError, HashMismatchError, InvalidLocatorError, KeepError, NotFoundError } from '../errors.js';
 import { StoredCopyComparer } from './copy-comparer.js';
 import { HashingMeter } from './hashing-meter.js';
-import type { PendingWrite, Volume } from './volume.js';
-import type { StoreResult } from './volume-set.js';
+import type { BlockStat, PendingWrite, Volume } from './volume.js';
+
+export interface StoreResult {
+  /** The volume that now holds the block. */
+  volume: Volume;
+  stat: BlockStat;
+  /** True when an identical copy was already stored and only touched. */
+  touchedExisting: boolean;
+  /**
+   * A stored copy found corrupt (not hashing to its name) during the write; `replaced` when the
+   * new copy took its place (same volume), else it is still there and the new copy is elsewhere.
+   */
+  corruptCopy: { volume: Volume; replaced: boolean } | null;
+}
 
 /**
  * Writing one block (client PUT or pull), in this order:

@@ -15,6 +15,14 @@ export const volumeConfigSchema = z.preprocess(
 export type VolumeConfig = z.output<typeof volumeConfigSchema>;
 export type VolumeDriverName = VolumeConfig['driver'];
 
+/**
+ * A `volumes[]` entry as the rest of the server sees it: its driver's config (paths resolved)
+ * plus `priority`, the highest priority among its storage classes (rendezvous order puts
+ * higher first), and the cluster's trash timings (ms), which a driver whose trash keeps no
+ * deadline of its own needs (S3: a trash copy's deadline is its time + blobTrashLifetime).
+ */
+export type ResolvedVolume = VolumeConfig & { priority: number; blobSigningTTL: number; blobTrashLifetime: number };
+
 type Resolvers = { [D in VolumeDriverName]: (v: Extract<VolumeConfig, { driver: D }>, baseDir: string) => Extract<VolumeConfig, { driver: D }> };
 
 /** Per driver: make a parsed entry independent of the config file's location (relative paths). */

@@ -3,7 +3,7 @@ import { MAX_BLOCK_SIZE, rendezvousOrder } from '@keepstore/protocol';
 import { FullError, InvalidLocatorError, KeepError, NotFoundError, WriteFailedError } from '../errors.js';
 import { freeBytesOrNull } from './free-space.js';
 import { placeBlock, placementCandidates, type Placement, type PlacementRefusal } from './placement.js';
-import { storeBlock } from './store-block.js';
+import { storeBlock, type StoreResult } from './store-block.js';
 import type { BlockStat, Volume } from './volume.js';
 
 export interface StoreOptions {
@@ -15,18 +15,6 @@ export interface StoreOptions {
   signal?: AbortSignal;
 }
 
-export interface StoreResult {
-  /** The volume that now holds the block. */
-  volume: Volume;
-  stat: BlockStat;
-  /** True when an identical copy was already stored and only touched. */
-  touchedExisting: boolean;
-  /**
-   * A stored copy found corrupt (not hashing to its name) during the write; `replaced` when the
-   * new copy took its place (same volume), else it is still there and the new copy is elsewhere.
-   */
-  corruptCopy: { volume: Volume; replaced: boolean } | null;
-}
 
 /** Called when a volume fails during a lookup that goes on with the other volumes. */
 export type VolumeErrorHandler = (volume: Volume, err: unknown) => void;

@@ -1,4 +1,4 @@
-import type { ResolvedVolume } from '../config/config.js';
+import type { ResolvedVolume } from '../volume/volume-config.js';
 import { volumesOf } from '../volume/create-volume.js';
 import { freeBytesOrNull } from '../volume/free-space.js';
 import type { FreeSpaceView } from '../volume/placement.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../config/duration.js';
+import { duration } from '../../schema/duration.js';
 import { volumeBaseShape } from '../volume-base-config.js';
 
 /** Region used with a custom endpoint when none is given (what S3-compatible servers expect). */

@@ -3,7 +3,8 @@ import { parseDuration } from '@keepstore/protocol';
 
 /**
  * A config duration: a Go-style string ("90s", "5m", "336h") or a number of seconds; parsed
- * to milliseconds. Its own module so driver config schemas can use it without an import cycle.
+ * to milliseconds. A leaf module (schema/: field schemas shared by the config and the volume
+ * drivers), so a driver's config can use it without importing config/.
  */
 export const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
