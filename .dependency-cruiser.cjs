@@ -17,7 +17,8 @@ module.exports = {
     },
     {
       name: 'volume-imports-nothing-above',
-      comment: 'volume/ (the interface and its drivers) may import only errors, log, schema/ (shared field schemas) and the protocol package.',
+      comment:
+        'volume/ (the interface and its drivers) may import only errors, log, schema/ (shared field schemas) and the protocol package.',
       severity: 'error',
       from: { path: `${SRC}volume/` },
       to: { path: SRC, pathNot: [`${SRC}volume/`, `${SRC}log/`, `${SRC}schema/`, `${SRC}errors\\.ts$`] },

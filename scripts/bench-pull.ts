@@ -58,7 +58,9 @@ function listRows(results: ListAcceptResult[]): string[] {
 
 function memoryRows(r: WorkerMemoryResult | null): string[] {
   if (!r) return [];
-  return [`| (d) worker RSS pulling ${r.blocks} x 64 MiB, pullConcurrency ${r.concurrency} | ${fmtMiB(r.peakWorkerRss)} peak | primary ${fmtMiB(r.peakPrimaryRss)} peak | — | < 200 MB: ${check(r.peakWorkerRss < 200 * 1e6)} |`];
+  return [
+    `| (d) worker RSS pulling ${r.blocks} x 64 MiB, pullConcurrency ${r.concurrency} | ${fmtMiB(r.peakWorkerRss)} peak | primary ${fmtMiB(r.peakPrimaryRss)} peak | — | < 200 MB: ${check(r.peakWorkerRss < 200 * 1e6)} |`,
+  ];
 }
 
 async function main(): Promise<void> {

@@ -56,7 +56,13 @@ const ROWS: RowSpec[] = [
 ];
 
 const { values: args } = parseArgs({
-  options: { duration: { type: 'string' }, only: { type: 'string' }, workers: { type: 'string' }, repeat: { type: 'string' }, s3: { type: 'boolean' } },
+  options: {
+    duration: { type: 'string' },
+    only: { type: 'string' },
+    workers: { type: 'string' },
+    repeat: { type: 'string' },
+    s3: { type: 'boolean' },
+  },
 });
 const DURATION = Number(args.duration ?? 4);
 /** Measured runs per row and server; the best one is reported (filters out bursts of other load). */
@@ -126,9 +132,24 @@ async function putFiles(dir: string, size: number, count: number): Promise<{ has
  * into a string, which caps it near 40 MiB/s on 1 MiB GETs with a whole core busy.
  */
 async function runWrk(job: LoadJob, dir: string): Promise<LoadResult> {
-  const mode = job.method === 'PUT' ? ['put', ...Object.values(await putFiles(dir, job.putSize!, job.putSize! <= 64 * KiB ? 400_000 : 40_000))] : ['get'];
+  const mode =
+    job.method === 'PUT'
+      ? ['put', ...Object.values(await putFiles(dir, job.putSize!, job.putSize! <= 64 * KiB ? 400_000 : 40_000))]
+      : ['get'];
   const headers = Object.entries(job.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const wrkArgs = ['-t1', `-c${job.connections}`, `-d${job.durationSec}s`, '--timeout', '60s', ...headers, '-s', WRK_SCRIPT, job.url, '--', ...mode];
+  const wrkArgs = [
+    '-t1',
+    `-c${job.connections}`,
+    `-d${job.durationSec}s`,
+    '--timeout',
+    '60s',
+    ...headers,
+    '-s',
+    WRK_SCRIPT,
+    job.url,
+    '--',
+    ...mode,
+  ];
   const out = await new Promise<string>((resolve, reject) => {
     const child = spawn('bash', ['-c', 'wrk "$@" && times', 'bench', ...wrkArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
@@ -138,10 +159,13 @@ async function runWrk(job: LoadJob, dir: string): Promise<LoadResult> {
   });
   const lines = out.trim().split('\n');
   const w = JSON.parse(lines.find((l) => l.startsWith('{'))!) as Record<string, number>;
-  const [user, sys] = lines.at(-1)!.split(' ').map((t) => {
-    const m = /^(\d+)m([\d.]+)s$/.exec(t);
-    return m ? Number(m[1]) * 60 + Number(m[2]) : 0;
-  });
+  const [user, sys] = lines
+    .at(-1)!
+    .split(' ')
+    .map((t) => {
+      const m = /^(\d+)m([\d.]+)s$/.exec(t);
+      return m ? Number(m[1]) * 60 + Number(m[2]) : 0;
+    });
   const durationSec = w['durationUs']! / 1e6;
   const requests = w['requests']!;
   return {
@@ -188,7 +212,13 @@ async function measureOnce(target: Target, spec: RowSpec, blockPath: string | un
  * One row on both servers: a warm-up each, then REPEAT measured runs alternating between them
  * (so a burst of outside load hits both alike), keeping each server's best run.
  */
-async function measureRow(ours: Target, nginx: Target | null, spec: RowSpec, blockPath: string | undefined, dir: string): Promise<Pick<Row, 'ours' | 'nginx'>> {
+async function measureRow(
+  ours: Target,
+  nginx: Target | null,
+  spec: RowSpec,
+  blockPath: string | undefined,
+  dir: string,
+): Promise<Pick<Row, 'ours' | 'nginx'>> {
   const targets = nginx ? [ours, nginx] : [ours];
   for (const t of targets) await runWrk(jobFor(t, spec, blockPath, WARMUP_SECONDS), dir);
   const best: Array<RunResult | null> = targets.map(() => null);
@@ -217,17 +247,30 @@ async function main(): Promise<void> {
     for (const workers of WORKER_COUNTS) {
       // Both servers run side by side on the same volume; the idle one costs nothing.
       const ks = await startKeepstore({ repoRoot: REPO_ROOT, dir, volumeRoot: root, port: await freePort(), workers });
-      const ng = await startNginx({ dir: path.join(dir, `nginx-${workers}`), volumeRoot: root, port: await freePort(), workers, dav: nginxInfo.dav });
+      const ng = await startNginx({
+        dir: path.join(dir, `nginx-${workers}`),
+        volumeRoot: root,
+        port: await freePort(),
+        workers,
+        dav: nginxInfo.dav,
+      });
       const ours: Target = { url: ks.url, procs: () => ks.processes() };
       const nginx: Target = {
         url: ng.url,
-        procs: async () => [{ label: 'master', pid: ng.proc.pid! }, ...(await childPids(ng.proc.pid!)).map((pid, i) => ({ label: `worker ${i}`, pid }))],
+        procs: async () => [
+          { label: 'master', pid: ng.proc.pid! },
+          ...(await childPids(ng.proc.pid!)).map((pid, i) => ({ label: `worker ${i}`, pid })),
+        ],
       };
       try {
         for (const spec of rows) {
           log(`${workers} worker(s): ${spec.name}`);
           const withNginx = spec.method === 'GET' || nginxInfo.dav;
-          results.push({ name: spec.name, workers, ...(await measureRow(ours, withNginx ? nginx : null, spec, blocks.get(spec.size)?.path, dir)) });
+          results.push({
+            name: spec.name,
+            workers,
+            ...(await measureRow(ours, withNginx ? nginx : null, spec, blocks.get(spec.size)?.path, dir)),
+          });
           if (spec.method === 'PUT') await removeOtherBlocks(root, keep);
         }
       } finally {
@@ -281,7 +324,15 @@ async function mainS3(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'keepstore-bench-s3-'));
   const workers = Math.max(...WORKER_COUNTS);
   try {
-    const s3Rows = await runS3Rows({ repoRoot: REPO_ROOT, dir, port: await freePort(), workers, seconds: 2 * DURATION, only: args.only, log });
+    const s3Rows = await runS3Rows({
+      repoRoot: REPO_ROOT,
+      dir,
+      port: await freePort(),
+      workers,
+      seconds: 2 * DURATION,
+      only: args.only,
+      log,
+    });
     const report = `# bench:serve S3 results
 
 ${new Date().toISOString()} · ${os.availableParallelism()} cores · Node ${process.version} · keepstore-ts with ${workers} workers

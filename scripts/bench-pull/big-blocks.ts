@@ -8,7 +8,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { samplePeakRss, MiB } from './proc.ts';
-import { emptyVolumes, log, median, ROOT_TOKEN, signed, startBenchKeepstore, timePull, workerPids, type Block, type Keepstore } from './harness.ts';
+import {
+  emptyVolumes,
+  log,
+  median,
+  ROOT_TOKEN,
+  signed,
+  startBenchKeepstore,
+  timePull,
+  workerPids,
+  type Block,
+  type Keepstore,
+} from './harness.ts';
 
 type Stored = Pick<Block, 'hash' | 'locator'>;
 
@@ -20,7 +31,10 @@ function curlMd5(url: string, file: string, hash: string, durable: boolean): Pro
   return new Promise((resolve, reject) => {
     const sync = durable ? ' && sync "$FILE"' : '';
     const script = `set -o pipefail; curl -sf -H "Authorization: Bearer $TOKEN" "$URL" | tee "$FILE" | md5sum${sync}`;
-    const p = spawn('bash', ['-c', script], { env: { ...process.env, TOKEN: ROOT_TOKEN, URL: url, FILE: file }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn('bash', ['-c', script], {
+      env: { ...process.env, TOKEN: ROOT_TOKEN, URL: url, FILE: file },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
     p.on('exit', (code) => (code === 0 && out.startsWith(hash) ? resolve() : reject(new Error(`curl|md5sum failed (${code}): ${out}`))));
@@ -73,13 +87,21 @@ export async function measureBigBlocks(source: Keepstore, blocks: Stored[], para
       durable.push(await baseline(source, blocks, parallel, true));
       await emptyVolumes(target, parallel);
       ours.push(await timePull(target, entries));
-      log(`64 MiB x${blocks.length}, ${parallel} at a time, round ${r + 1}: curl ${base.at(-1)!.toFixed(0)} ms, curl+sync ${durable.at(-1)!.toFixed(0)} ms, ours ${ours.at(-1)!.toFixed(0)} ms`);
+      log(
+        `64 MiB x${blocks.length}, ${parallel} at a time, round ${r + 1}: curl ${base.at(-1)!.toFixed(0)} ms, curl+sync ${durable.at(-1)!.toFixed(0)} ms, ours ${ours.at(-1)!.toFixed(0)} ms`,
+      );
     }
   } finally {
     await target.destroy();
   }
   const rate = (ms: number) => bytes / MiB / (ms / 1000);
-  return { parallel, blocks: blocks.length, oursMiBs: rate(median(ours)), baselineMiBs: rate(median(base)), durableMiBs: rate(median(durable)) };
+  return {
+    parallel,
+    blocks: blocks.length,
+    oursMiBs: rate(median(ours)),
+    baselineMiBs: rate(median(base)),
+    durableMiBs: rate(median(durable)),
+  };
 }
 
 export interface WorkerMemoryResult {
@@ -96,9 +118,14 @@ export async function measureWorkerMemory(source: Keepstore, blocks: Stored[], c
     const [worker] = await workerPids(target);
     const primary = target.proc.pid!;
     const sampler = samplePeakRss([worker!, primary], 10);
-    const ms = await timePull(target, blocks.map((b) => ({ locator: b.locator, servers: [source.url] })));
+    const ms = await timePull(
+      target,
+      blocks.map((b) => ({ locator: b.locator, servers: [source.url] })),
+    );
     const peak = sampler.stop();
-    log(`worker memory: ${blocks.length} x 64 MiB at pullConcurrency ${concurrency} in ${ms.toFixed(0)} ms, peak worker RSS ${(peak.get(worker!)! / MiB).toFixed(0)} MiB`);
+    log(
+      `worker memory: ${blocks.length} x 64 MiB at pullConcurrency ${concurrency} in ${ms.toFixed(0)} ms, peak worker RSS ${(peak.get(worker!)! / MiB).toFixed(0)} MiB`,
+    );
     return { concurrency, blocks: blocks.length, peakWorkerRss: peak.get(worker!)!, peakPrimaryRss: peak.get(primary)! };
   } finally {
     await target.destroy();

@@ -20,7 +20,12 @@ export function startBenchKeepstore(workers: number, volumeCount: number, config
 }
 
 /** Store `count` random blocks of `size` bytes on `ks`, `parallel` PUTs at a time; returns them without their bytes kept. */
-export async function storeBlocks(ks: Keepstore, count: number, size: number, parallel = 8): Promise<Array<Pick<Block, 'hash' | 'locator'>>> {
+export async function storeBlocks(
+  ks: Keepstore,
+  count: number,
+  size: number,
+  parallel = 8,
+): Promise<Array<Pick<Block, 'hash' | 'locator'>>> {
   const out: Array<Pick<Block, 'hash' | 'locator'>> = [];
   let next = 0;
   const one = async (): Promise<void> => {
@@ -41,7 +46,12 @@ export async function storeBlocks(ks: Keepstore, count: number, size: number, pa
  * (the bench targets' uuids) puts them first on each volume in turn: a target with one worker
  * per volume then gets the same share of work on every worker.
  */
-export async function storeBalancedBlocks(ks: Keepstore, count: number, size: number, volumeCount: number): Promise<Array<Pick<Block, 'hash' | 'locator'>>> {
+export async function storeBalancedBlocks(
+  ks: Keepstore,
+  count: number,
+  size: number,
+  volumeCount: number,
+): Promise<Array<Pick<Block, 'hash' | 'locator'>>> {
   const volumes = Array.from({ length: volumeCount }, (_, i) => ({ uuid: volumeUuid(i), priority: 0, index: i }));
   const out: Array<Pick<Block, 'hash' | 'locator'>> = [];
   for (let i = 0; i < count; i++) {

@@ -28,7 +28,9 @@ function silentServer(): Promise<{ url: string; close(): void }> {
   return new Promise((resolve) =>
     srv.listen(0, '127.0.0.1', () => {
       const { port } = srv.address() as net.AddressInfo;
-      resolve({ url: `http://127.0.0.1:${port}`, close: () => {
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () => {
           for (const s of sockets) s.destroy();
           srv.close();
         },
@@ -66,8 +68,16 @@ export async function measureListAccept(sizes: number[]): Promise<ListAcceptResu
       const settled = rssBytes(primary)!;
       const q = (await getStatus(target)).pullQueue;
       if (q.listSize !== n) throw new Error(`status shows ${q.listSize} entries, not ${n}`);
-      log(`list of ${n}: 200 after ${msTo200.toFixed(0)} ms; primary RSS ${(before / 2 ** 20).toFixed(0)} -> peak ${(peak / 2 ** 20).toFixed(0)}, settled ${(settled / 2 ** 20).toFixed(0)} MiB`);
-      out.push({ entries: n, bodyBytes: Buffer.byteLength(body), msTo200, primaryPeakGrowth: peak - before, primarySettledGrowth: settled - before });
+      log(
+        `list of ${n}: 200 after ${msTo200.toFixed(0)} ms; primary RSS ${(before / 2 ** 20).toFixed(0)} -> peak ${(peak / 2 ** 20).toFixed(0)}, settled ${(settled / 2 ** 20).toFixed(0)} MiB`,
+      );
+      out.push({
+        entries: n,
+        bodyBytes: Buffer.byteLength(body),
+        msTo200,
+        primaryPeakGrowth: peak - before,
+        primarySettledGrowth: settled - before,
+      });
     }
     await putPullList(target, []);
   } finally {

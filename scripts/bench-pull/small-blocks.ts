@@ -30,7 +30,13 @@ export interface SmallBlockResult {
 }
 
 /** Pull all `blocks` into a fresh 2-worker keepstore, `rounds` times (volumes emptied between), median rate. */
-export async function measureSmallBlocks(source: Keepstore, blocks: Stored[], pullConcurrency: number, rounds: number, getRate: { perSec: number; connections: number }): Promise<SmallBlockResult> {
+export async function measureSmallBlocks(
+  source: Keepstore,
+  blocks: Stored[],
+  pullConcurrency: number,
+  rounds: number,
+  getRate: { perSec: number; connections: number },
+): Promise<SmallBlockResult> {
   const workers = 2;
   const target = await startBenchKeepstore(workers, 2, { pullConcurrency });
   const entries = blocks.map((b) => ({ locator: b.locator, servers: [source.url] }));

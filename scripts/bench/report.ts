@@ -49,7 +49,8 @@ export function throughputTable(rows: Row[]): string {
 
 /** 1 -> 2 worker gain per row, ours and nginx side by side. */
 export function scalingTable(rows: Row[]): string {
-  const head = '| Row | ours 1w req/s | ours 2w req/s | ours gain | nginx 1w req/s | nginx 2w req/s | nginx gain | ours gains at least as much |\n|---|---|---|---|---|---|---|---|';
+  const head =
+    '| Row | ours 1w req/s | ours 2w req/s | ours gain | nginx 1w req/s | nginx 2w req/s | nginx gain | ours gains at least as much |\n|---|---|---|---|---|---|---|---|';
   const names = [...new Set(rows.map((r) => r.name))];
   const lines = names.flatMap((name) => {
     const one = rows.find((r) => r.name === name && r.workers === 1);
@@ -57,7 +58,8 @@ export function scalingTable(rows: Row[]): string {
     if (!one || !two) return [];
     const ours = two.ours.reqPerSec / one.ours.reqPerSec;
     const ng = one.nginx && two.nginx ? two.nginx.reqPerSec / one.nginx.reqPerSec : null;
-    const ngCells = one.nginx && two.nginx && ng !== null ? [f0(one.nginx.reqPerSec), f0(two.nginx.reqPerSec), `${f2(ng)}x`] : ['n/a', 'n/a', 'n/a'];
+    const ngCells =
+      one.nginx && two.nginx && ng !== null ? [f0(one.nginx.reqPerSec), f0(two.nginx.reqPerSec), `${f2(ng)}x`] : ['n/a', 'n/a', 'n/a'];
     const verdict = ng === null ? 'n/a' : ours >= ng ? 'yes' : 'no';
     return [`| ${name} | ${f0(one.ours.reqPerSec)} | ${f0(two.ours.reqPerSec)} | ${f2(ours)}x | ${ngCells.join(' | ')} | ${verdict} |`];
   });

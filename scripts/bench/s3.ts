@@ -59,11 +59,15 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 function keepRequest(url: string, method: string, chunks: Buffer[] = []): Promise<void> {
   return new Promise((resolve, reject) => {
     const length = chunks.reduce((a, c) => a + c.length, 0);
-    const req = http.request(url, { method, agent, headers: { Authorization: `Bearer ${TOKEN}`, ...(method === 'PUT' ? { 'Content-Length': String(length) } : {}) } }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${method} ${res.statusCode}`))));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      { method, agent, headers: { Authorization: `Bearer ${TOKEN}`, ...(method === 'PUT' ? { 'Content-Length': String(length) } : {}) } },
+      (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${method} ${res.statusCode}`))));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     for (const c of chunks) req.write(c);
     req.end();
@@ -90,7 +94,15 @@ async function run(seconds: number, concurrency: number, once: () => Promise<voi
   return { requests, seconds: (Date.now() - start) / 1000 };
 }
 
-export async function runS3Rows(opts: { repoRoot: string; dir: string; port: number; workers: number; seconds: number; only?: string; log: (l: string) => void }): Promise<S3Row[]> {
+export async function runS3Rows(opts: {
+  repoRoot: string;
+  dir: string;
+  port: number;
+  workers: number;
+  seconds: number;
+  only?: string;
+  log: (l: string) => void;
+}): Promise<S3Row[]> {
   const { kind, start } = s3ServerKinds()[0]!;
   const server = (await start())!;
   const bucket = await s3Bucket(server);
@@ -101,7 +113,18 @@ export async function runS3Rows(opts: { repoRoot: string; dir: string; port: num
     dir: opts.dir,
     port: opts.port,
     workers: opts.workers,
-    volumes: [{ uuid: 'zzzzz-nyw5e-0000000000000s3', driver: 's3', bucket: bucket.name, endpoint: server.endpoint, region: server.region, accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey, usePathStyle: server.usePathStyle }],
+    volumes: [
+      {
+        uuid: 'zzzzz-nyw5e-0000000000000s3',
+        driver: 's3',
+        bucket: bucket.name,
+        endpoint: server.endpoint,
+        region: server.region,
+        accessKeyId: server.accessKeyId,
+        secretAccessKey: server.secretAccessKey,
+        usePathStyle: server.usePathStyle,
+      },
+    ],
   });
   const rows: S3Row[] = [];
   try {
@@ -121,7 +144,9 @@ export async function runS3Rows(opts: { repoRoot: string; dir: string; port: num
         ours = () => put(next());
         direct = async () => {
           const b = next();
-          await client.send(new PutObjectCommand({ Bucket: bucket.name, Key: `direct/${b.hash}`, Body: Readable.from(b.chunks), ContentLength: spec.size }));
+          await client.send(
+            new PutObjectCommand({ Bucket: bucket.name, Key: `direct/${b.hash}`, Body: Readable.from(b.chunks), ContentLength: spec.size }),
+          );
         };
       }
       await run(1, spec.concurrency, direct); // warm-up both
@@ -145,7 +170,8 @@ export async function runS3Rows(opts: { repoRoot: string; dir: string; port: num
 
 /** Markdown: MiB/s and req/s through keepstore and direct, and the ratio. */
 export function s3Table(rows: S3Row[], sizeOf = (name: string) => (name.includes('64 MiB') ? 64 * MiB : MiB)): string {
-  const head = '| Row | via keepstore-ts req/s | via keepstore-ts MiB/s | direct req/s | direct MiB/s | keepstore / direct |\n|---|---|---|---|---|---|';
+  const head =
+    '| Row | via keepstore-ts req/s | via keepstore-ts MiB/s | direct req/s | direct MiB/s | keepstore / direct |\n|---|---|---|---|---|---|';
   const lines = rows.map((r) => {
     const rate = (x: S3Result) => x.requests / x.seconds;
     const mib = (x: S3Result) => (rate(x) * sizeOf(r.name)) / MiB;

@@ -29,7 +29,12 @@ const invalid: Array<[string, string, string, RegExp]> = [
   ['an unknown volume field', 'unknownvol.json', JSON.stringify({ volumes: [{ ...vol, path: '/x' }] }), /volumes\.0.*path/],
   ['a bad duration', 'duration.json', JSON.stringify({ volumes: [vol], blobSigningTTL: '2 weeks' }), /blobSigningTTL/],
   ['signing without a key', 'nokey.json', JSON.stringify({ volumes: [vol], blobSigning: true }), /blobSigningKey/],
-  ['a missing key file', 'keyfile.json', JSON.stringify({ volumes: [vol], blobSigning: true, blobSigningKeyFile: 'nope.key' }), /blobSigningKeyFile/],
+  [
+    'a missing key file',
+    'keyfile.json',
+    JSON.stringify({ volumes: [vol], blobSigning: true, blobSigningKeyFile: 'nope.key' }),
+    /blobSigningKeyFile/,
+  ],
   ['broken YAML', 'broken.yaml', 'workers: [1, 2\nvolumes: x\n', /broken\.yaml/],
   ['YAML with a bad field', 'bad.yml', `workers: -1\nvolumes:\n  - uuid: ${volumeUuid(0)}\n    root: v0\n`, /workers/],
 ];
@@ -104,14 +109,21 @@ test('no config at all: serves ./data on 127.0.0.1:25107, signing off, with warn
       throw err;
     }
     const b = makeBlock(4096);
-    const put = await request(`http://127.0.0.1:25107/${b.hash}`, { method: 'PUT', body: b.data, headers: { Authorization: 'Bearer anyone' } });
+    const put = await request(`http://127.0.0.1:25107/${b.hash}`, {
+      method: 'PUT',
+      body: b.data,
+      headers: { Authorization: 'Bearer anyone' },
+    });
     assert.equal(put.status, 200);
     assert.equal(put.body.toString(), `${b.locator}\n`, 'no signing key: an unsigned locator even with a token');
     assert.ok((await fs.readFile(blockFile(path.join(cwd, 'data'), b.hash))).equals(b.data), 'stored under ./data');
     const get = await request(`http://127.0.0.1:25107/${b.locator}`);
     assert.equal(get.status, 200, 'signing off: no signature needed');
     assert.ok(get.body.equals(b.data));
-    const warnings = bin.logs.filter((l) => l.level === 'warn').map((l) => l.message).join('\n');
+    const warnings = bin.logs
+      .filter((l) => l.level === 'warn')
+      .map((l) => l.message)
+      .join('\n');
     assert.match(warnings, /no config file/);
     assert.match(warnings, /signing is off/);
     const status = JSON.parse((await request('http://127.0.0.1:25107/status.json')).body.toString());

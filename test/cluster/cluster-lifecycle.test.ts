@@ -10,7 +10,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { assignVolumes } from '../../packages/server/src/primary/volume-assignment.ts';
-import { adminHeaders, freePort, MGMT_TOKEN, ROOT_TOKEN, SIGNING_KEY, startKeepstore, volumeUuid, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
+import {
+  adminHeaders,
+  freePort,
+  MGMT_TOKEN,
+  ROOT_TOKEN,
+  SIGNING_KEY,
+  startKeepstore,
+  volumeUuid,
+  waitFor,
+  type Keepstore,
+} from '../helpers/keepstore-process.ts';
 import { bearer, blockFile, filesFor, makeBlock, openHalfUpload, request, sign, type Block } from '../helpers/keep-http.ts';
 import { pidAlive, spawnBin } from '../helpers/spawn-bin.ts';
 
@@ -32,9 +42,11 @@ async function workers(url: string): Promise<WorkerView[]> {
 /** Run `fn` over `items`, `limit` at a time. */
 async function inPool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 const putBlock = (url: string, b: Block, headers: Record<string, string> = {}) =>
@@ -110,8 +122,16 @@ describe('a running cluster (2 workers)', () => {
           // handing to the killed worker is never answered nor closed (Node's RoundRobinHandle
           // closes a handed-off handle only when the worker acknowledges it), which is why
           // "os" is the default; the client gives up on a dropped connection and retries.
-          const res = await request(`${ks.url}/${sign(b.locator, TOKEN)}`, { headers: { ...bearer(TOKEN), 'X-Request-Id': id }, timeoutMs: 5000 }).catch((err: Error) => err);
-          const error = res instanceof Error ? res.message : res.status !== 200 || !res.complete || !res.body.equals(b.data) ? `status ${res.status}` : null;
+          const res = await request(`${ks.url}/${sign(b.locator, TOKEN)}`, {
+            headers: { ...bearer(TOKEN), 'X-Request-Id': id },
+            timeoutMs: 5000,
+          }).catch((err: Error) => err);
+          const error =
+            res instanceof Error
+              ? res.message
+              : res.status !== 200 || !res.complete || !res.body.equals(b.data)
+                ? `status ${res.status}`
+                : null;
           attempts.push({ id, error });
           if (error === null) break;
           if (attempt >= 5) {
@@ -126,10 +146,14 @@ describe('a running cluster (2 workers)', () => {
     try {
       await waitFor(() => attempts.length >= 40, 30_000, 'traffic before the kill');
       process.kill(victim.pid, 'SIGKILL');
-      back = await waitFor(async () => {
-        const w = (await workers(ks.url)).find((x) => x.index === victim.index)!;
-        return w.pid !== victim.pid && w.state === 'listening' && w.restarts >= 1 ? w : undefined;
-      }, 30_000, 'the worker to come back');
+      back = await waitFor(
+        async () => {
+          const w = (await workers(ks.url)).find((x) => x.index === victim.index)!;
+          return w.pid !== victim.pid && w.state === 'listening' && w.restarts >= 1 ? w : undefined;
+        },
+        30_000,
+        'the worker to come back',
+      );
       const afterRestart = attempts.length;
       await waitFor(() => attempts.length >= afterRestart + 40, 30_000, 'traffic after the restart');
     } finally {
@@ -194,7 +218,9 @@ describe('SIGHUP with a YAML config', () => {
     ].join('\n');
   }
 
-  test('workers 2 -> 3 -> 1 while requests run: the pool follows, no request fails; a bad config is refused', { timeout: 120_000 }, async () => {
+  test('workers 2 -> 3 -> 1 while requests run: the pool follows, no request fails; a bad config is refused', {
+    timeout: 120_000,
+  }, async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'keepstore-sighup-'));
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -205,7 +231,11 @@ describe('SIGHUP with a YAML config', () => {
     const blocks = Array.from({ length: 20 }, (_, i) => makeBlock(1000 + i * 5000));
     for (const b of blocks) assert.equal((await putBlock(url, b)).status, 200);
     // Relative roots resolve against the YAML file's directory.
-    assert.ok(await fs.stat(blockFile(path.join(dir, 'vol0'), blocks[0]!.hash)).catch(() => fs.stat(blockFile(path.join(dir, 'vol1'), blocks[0]!.hash))));
+    assert.ok(
+      await fs
+        .stat(blockFile(path.join(dir, 'vol0'), blocks[0]!.hash))
+        .catch(() => fs.stat(blockFile(path.join(dir, 'vol1'), blocks[0]!.hash))),
+    );
     const uuids = [volumeUuid(0), volumeUuid(1)];
     const traffic = trafficLoop(url, blocks, 4);
     let previous = (await workers(url)).map((w) => w.pid);
@@ -215,11 +245,18 @@ describe('SIGHUP with a YAML config', () => {
         const reloads = bin.logs.filter((l) => l.message === 'reload complete').length;
         bin.proc.kill('SIGHUP');
         await waitFor(() => bin!.logs.filter((l) => l.message === 'reload complete').length > reloads, 30_000, `reload to ${n}`);
-        const now = await waitFor(async () => {
-          const w = await workers(url);
-          return w.length === n && w.every((x) => x.state === 'listening') ? w : undefined;
-        }, 30_000, `${n} workers listening`);
-        assert.deepEqual(now.map((w) => w.volumes), assignVolumes(uuids, n));
+        const now = await waitFor(
+          async () => {
+            const w = await workers(url);
+            return w.length === n && w.every((x) => x.state === 'listening') ? w : undefined;
+          },
+          30_000,
+          `${n} workers listening`,
+        );
+        assert.deepEqual(
+          now.map((w) => w.volumes),
+          assignVolumes(uuids, n),
+        );
         const gone = previous.filter((pid) => !now.some((w) => w.pid === pid));
         await waitFor(() => gone.every((pid) => !pidAlive(pid)), 15_000, 'retired workers to exit');
         previous = now.map((w) => w.pid);
@@ -238,7 +275,10 @@ describe('SIGHUP with a YAML config', () => {
     const refused = await waitFor(() => bin!.logs.find((l) => /SIGHUP.*rejected/.test(l.message)), 10_000, 'the refusal');
     assert.match(JSON.stringify(refused), /workers/);
     const still = await workers(url);
-    assert.deepEqual(still.map((w) => w.pid), previous);
+    assert.deepEqual(
+      still.map((w) => w.pid),
+      previous,
+    );
     assert.equal((await getBlock(url, blocks[3]!)).status, 200);
 
     const exit = await bin.stop();
@@ -260,7 +300,10 @@ describe('signals during start-up', () => {
     const port = await freePort();
     const file = path.join(dir, `c-${port}.json`);
     const volumes = [0, 1].map((i) => ({ uuid: volumeUuid(i), root: `./v${port}-${i}` }));
-    await fs.writeFile(file, JSON.stringify({ listen: `127.0.0.1:${port}`, workers: 3, managementToken: MGMT_TOKEN, systemRootToken: ROOT_TOKEN, volumes }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({ listen: `127.0.0.1:${port}`, workers: 3, managementToken: MGMT_TOKEN, systemRootToken: ROOT_TOKEN, volumes }),
+    );
     const bin = spawnBin(['--config', file]);
     started.push(bin);
     await waitFor(() => bin.logs.some((l) => l.message === 'keepstore starting'), 20_000, 'start-up');

@@ -27,7 +27,9 @@ function bindOnce(port: number): Promise<true> {
 let ks: Keepstore;
 after(() => ks?.destroy());
 
-test('primary SIGKILLed: the port is free at once, an upload in flight completes, a stalled one is cut at the grace period, no worker remains', { timeout: 90_000 }, async () => {
+test('primary SIGKILLed: the port is free at once, an upload in flight completes, a stalled one is cut at the grace period, no worker remains', {
+  timeout: 90_000,
+}, async () => {
   ks = await startKeepstore({ workers: 2, volumeCount: 2, config: { shutdownGracePeriod: '10s' } });
   const status = JSON.parse((await request(`${ks.url}/status.json`, { headers: adminHeaders })).body.toString());
   const pids = (status.workers as Array<{ pid: number }>).map((w) => w.pid);
@@ -41,10 +43,18 @@ test('primary SIGKILLed: the port is free at once, an upload in flight completes
     (res) => `answered ${res.status}`,
     (err: Error) => `cut: ${err.message}`,
   );
-  await waitFor(async () => (await filesFor(roots, served.hash)).length > 0 && (await filesFor(roots, stalled.hash)).length > 0, 10_000, 'both uploads to start');
+  await waitFor(
+    async () => (await filesFor(roots, served.hash)).length > 0 && (await filesFor(roots, stalled.hash)).length > 0,
+    10_000,
+    'both uploads to start',
+  );
 
   ks.proc.kill('SIGKILL');
-  await waitFor(() => ks.logs.filter((l) => l.message === 'worker stopping' && l['reason'] === 'primary gone').length === 2, 10_000, 'both workers to stop');
+  await waitFor(
+    () => ks.logs.filter((l) => l.message === 'worker stopping' && l['reason'] === 'primary gone').length === 2,
+    10_000,
+    'both workers to stop',
+  );
   // Nothing listens any more although two uploads are still being served.
   await waitFor(() => bindOnce(ks.port), 5_000, 'the port to be free');
 

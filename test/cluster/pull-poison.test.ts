@@ -34,7 +34,8 @@ test('an entry whose worker dies three times is dropped; the list goes on', asyn
 
   for (let kill = 1; kill <= 3; kill++) {
     const w = await waitFor(
-      async () => (await getStatus(target)).workers.find((x) => x.pid !== null && x.state === 'listening' && x.pulling.includes(poison.locator)),
+      async () =>
+        (await getStatus(target)).workers.find((x) => x.pid !== null && x.state === 'listening' && x.pulling.includes(poison.locator)),
       20_000,
       `the poison pull in flight (${kill})`,
     );

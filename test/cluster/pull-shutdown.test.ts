@@ -29,10 +29,14 @@ test('SIGTERM mid-list: pulls in flight finish, nothing new starts, exit 0', asy
   for (const b of rest) peer.serve(b.hash, b.data);
   const list = [...slow, ...rest].map((b) => ({ locator: b.locator, servers: [peer.url] }));
   assert.equal((await putPullList(target, list)).status, 200);
-  await waitFor(async () => {
-    const pulling = (await getStatus(target)).workers.flatMap((w) => w.pulling);
-    return slow.every((b) => pulling.includes(b.locator) && peer.requests(b.hash) > 0);
-  }, 10_000, 'both slow pulls in flight');
+  await waitFor(
+    async () => {
+      const pulling = (await getStatus(target)).workers.flatMap((w) => w.pulling);
+      return slow.every((b) => pulling.includes(b.locator) && peer.requests(b.hash) > 0);
+    },
+    10_000,
+    'both slow pulls in flight',
+  );
 
   const code = await target.stop();
   assert.equal(code, 0);

@@ -29,7 +29,15 @@ test('a worker killed mid-pull: its entries are pulled again by its replacement,
   const blocks = Array.from({ length: 12 }, () => makeBlock(1024 * 1024));
   for (const b of blocks) peer.serve(b.hash, b.data, 'slow');
   const before = (await getStatus(target)).pullQueue;
-  assert.equal((await putPullList(target, blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })))).status, 200);
+  assert.equal(
+    (
+      await putPullList(
+        target,
+        blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })),
+      )
+    ).status,
+    200,
+  );
 
   const victim = await waitFor(
     // Mid-transfer: the peer has been asked for everything the worker is pulling.

@@ -21,7 +21,10 @@ let peer: FakePeer;
 const cleanups: Array<() => Promise<unknown>> = [];
 
 before(async () => {
-  [cluster, peer] = await Promise.all([startRedisCluster({ replicas: 1 }), startFakePeer({ signingKey: SIGNING_KEY, slowChunks: 2, slowDelayMs: 100 })]);
+  [cluster, peer] = await Promise.all([
+    startRedisCluster({ replicas: 1 }),
+    startFakePeer({ signingKey: SIGNING_KEY, slowChunks: 2, slowDelayMs: 100 }),
+  ]);
 });
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -44,7 +47,15 @@ test('a Cluster master fails over to its replica: the list is re-synced onto it,
   redis.on('error', () => undefined);
   cleanups.push(async () => redis.disconnect());
 
-  assert.equal((await putPullList(ks, blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })))).status, 200);
+  assert.equal(
+    (
+      await putPullList(
+        ks,
+        blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })),
+      )
+    ).status,
+    200,
+  );
   await waitFor(async () => (await persistedDone(redis, keys, blocks.length)).cardinality >= 5, 20_000, 'progress in the cluster');
   const slot = await cluster.keySlot(`{${uuid}}`);
   const oldMaster = await cluster.owner(slot);
@@ -54,10 +65,14 @@ test('a Cluster master fails over to its replica: the list is re-synced onto it,
 
   const killedAt = Date.now();
   await cluster.kill(oldMaster);
-  const promoted = await waitFor(async () => {
-    const now = await cluster.owner(slot);
-    return now.port !== oldMaster.port ? now : undefined;
-  }, 30_000, 'the replica to take over the slot');
+  const promoted = await waitFor(
+    async () => {
+      const now = await cluster.owner(slot);
+      return now.port !== oldMaster.port ? now : undefined;
+    },
+    30_000,
+    'the replica to take over the slot',
+  );
   const promotedAt = Date.now();
   const noticed = await ks.waitForLog((l) => l.message === 'redis cluster node lost: re-syncing lists', 30_000);
   const noticedAt = Date.parse(String(noticed['timestamp']));
@@ -68,12 +83,16 @@ test('a Cluster master fails over to its replica: the list is re-synced onto it,
   const syncedAt = Date.parse(String(synced['timestamp']));
   const { okAt, failures } = await load.stop();
   assert.deepEqual(failures, [], 'no PUT or GET failed during the failover');
-  assert.ok(okAt.some((t) => t > killedAt && t < promotedAt), 'PUT and GET answered while the slot had no master');
+  assert.ok(
+    okAt.some((t) => t > killedAt && t < promotedAt),
+    'PUT and GET answered while the slot had no master',
+  );
   console.log(
     `# cluster failover: master SIGKILLed -> replica ${promoted.port} serves the slot ${promotedAt - killedAt} ms, ` +
       `-> keepstore noticed ${noticedAt - killedAt} ms, -> lists re-synced ${syncedAt - killedAt} ms`,
   );
   const after = await persistedDone(redis, keys, blocks.length);
-  for (let i = 0; i < blocks.length; i++) if (before.has(i)) assert.ok(after.has(i), `entry ${i} finished before the failover is on the promoted replica`);
+  for (let i = 0; i < blocks.length; i++)
+    if (before.has(i)) assert.ok(after.has(i), `entry ${i} finished before the failover is on the promoted replica`);
   assert.ok(after.cardinality > before.cardinality || after.cardinality === blocks.length, 'progress goes on after the failover');
 });

@@ -31,7 +31,12 @@ const publicUrls = [1, 2, 3].map((i) => `http://keep${i}.cluster.test:25107`);
 const serverOpts = (i: number) => ({
   workers: 1,
   volumeCount: 1,
-  config: { uuid: uuids[i], publicUrl: publicUrls[i], pullConcurrency: 1, redis: { cluster: [cluster.nodes[i]!], keyPrefix: prefix, heartbeatInterval: '1s' } },
+  config: {
+    uuid: uuids[i],
+    publicUrl: publicUrls[i],
+    pullConcurrency: 1,
+    redis: { cluster: [cluster.nodes[i]!], keyPrefix: prefix, heartbeatInterval: '1s' },
+  },
 });
 
 before(async () => {
@@ -55,13 +60,25 @@ test('three keepstores: each one keeps every key in one slot of its own, and fle
     const blocks = Array.from({ length: 30 }, () => makeBlock(2048));
     for (const b of blocks) peer.serve(b.hash, b.data, 'slow'); // ~200 ms each, one at a time
     lists.push(blocks);
-    assert.equal((await putPullList(servers[i]!, blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })))).status, 200);
+    assert.equal(
+      (
+        await putPullList(
+          servers[i]!,
+          blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })),
+        )
+      ).status,
+      200,
+    );
   }
   const slots = await Promise.all(uuids.map((u) => cluster.keySlot(`{${u}}`)));
   assert.equal(new Set(slots).size, 3, 'three servers, three slots');
   for (let i = 0; i < 3; i++) {
     const keys = listKeys(prefix, uuids[i]!, 'pull');
-    await waitFor(async () => (await persistedDone(redis, keys, lists[i]!.length)).cardinality > 0, 20_000, `server ${i} progress in the cluster`);
+    await waitFor(
+      async () => (await persistedDone(redis, keys, lists[i]!.length)).cardinality > 0,
+      20_000,
+      `server ${i} progress in the cluster`,
+    );
     // Every key of this server, on whichever master: one slot, the one of its uuid.
     const found: string[] = [];
     for (const node of cluster.nodes) {
@@ -77,10 +94,14 @@ test('three keepstores: each one keeps every key in one slot of its own, and fle
   }
 
   const seed = `redis://${cluster.nodes[0]!.host}:${cluster.nodes[0]!.port}`;
-  const result = await waitFor(async () => {
-    const r = await fleet('--redis', seed, '--cluster', '--key-prefix', prefix, '--json');
-    return r.code === 0 && (JSON.parse(r.out) as unknown[]).length === 3 ? r : undefined;
-  }, 10_000, 'three servers in the fleet');
+  const result = await waitFor(
+    async () => {
+      const r = await fleet('--redis', seed, '--cluster', '--key-prefix', prefix, '--json');
+      return r.code === 0 && (JSON.parse(r.out) as unknown[]).length === 3 ? r : undefined;
+    },
+    10_000,
+    'three servers in the fleet',
+  );
   const records = JSON.parse(result.out) as Array<{ url: string; uuid: string }>;
   assert.deepEqual(records.map((r) => r.uuid).sort(), [...uuids].sort());
   assert.deepEqual(records.map((r) => r.url).sort(), publicUrls);
@@ -96,7 +117,15 @@ test('resharding the slot of a server with a list in flight loses nothing; SIGKI
   const keys = listKeys(prefix, uuids[i]!, 'pull');
   const blocks = Array.from({ length: 60 }, () => makeBlock(2048));
   for (const b of blocks) peer.serve(b.hash, b.data, 'slow');
-  assert.equal((await putPullList(ks, blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })))).status, 200);
+  assert.equal(
+    (
+      await putPullList(
+        ks,
+        blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })),
+      )
+    ).status,
+    200,
+  );
   await waitFor(async () => (await persistedDone(redis, keys, blocks.length)).cardinality >= 3, 20_000, 'progress of the new list');
   const slot = await cluster.keySlot(`{${uuids[i]}}`);
   const from = await cluster.owner(slot);
@@ -106,7 +135,11 @@ test('resharding the slot of a server with a list in flight loses nothing; SIGKI
   await cluster.moveSlot(slot, to);
   assert.equal((await cluster.owner(slot)).port, to.port);
   // Progress goes on into the moved slot (the keepstore follows the MOVED redirections).
-  await waitFor(async () => (await persistedDone(redis, keys, blocks.length)).cardinality > before.cardinality, 20_000, 'progress after the move');
+  await waitFor(
+    async () => (await persistedDone(redis, keys, blocks.length)).cardinality > before.cardinality,
+    20_000,
+    'progress after the move',
+  );
   assert.equal(await cluster.client(from).call('CLUSTER', 'COUNTKEYSINSLOT', slot), 0, 'nothing left on the old master');
 
   const restart = async (): Promise<Keepstore> => {
@@ -115,6 +148,10 @@ test('resharding the slot of a server with a list in flight loses nothing; SIGKI
     return again;
   };
   const { again, done } = await killAndResume(ks, restart, redis, keys, blocks);
-  for (let n = 0; n < blocks.length; n++) if (done.has(n)) assert.equal(peer.requests(blocks[n]!.hash), 1, `entry ${n} finished before the kill was not pulled again`);
-  assert.deepEqual(again.logs.filter((l) => l.level === 'error'), []);
+  for (let n = 0; n < blocks.length; n++)
+    if (done.has(n)) assert.equal(peer.requests(blocks[n]!.hash), 1, `entry ${n} finished before the kill was not pulled again`);
+  assert.deepEqual(
+    again.logs.filter((l) => l.level === 'error'),
+    [],
+  );
 });

@@ -34,17 +34,27 @@ after(async () => {
 const rows = (out: string): string[] => out.trimEnd().split('\n').slice(1, -1);
 
 test('fleet shows the three live keepstores, URL first, with their queues', async () => {
-  const result = await waitFor(async () => {
-    const r = await fleet('--redis', redisServer.url, '--key-prefix', prefix);
-    return r.code === 0 && rows(r.out).length === 3 ? r : undefined;
-  }, 10_000, 'three servers in the fleet');
+  const result = await waitFor(
+    async () => {
+      const r = await fleet('--redis', redisServer.url, '--key-prefix', prefix);
+      return r.code === 0 && rows(r.out).length === 3 ? r : undefined;
+    },
+    10_000,
+    'three servers in the fleet',
+  );
   const lines = result.out.trimEnd().split('\n');
   assert.match(lines[0]!, /^URL\s+UUID\s+WORKERS\s+VOLUMES\s+PULL q\/run\/done\/fail\s+TRASH q\/run\/done\/fail\s+SEEN$/);
   assert.deepEqual(
-    rows(result.out).map((r) => r.split(/\s+/)[0]).sort(),
+    rows(result.out)
+      .map((r) => r.split(/\s+/)[0])
+      .sort(),
     servers.map((s) => s.url).sort(),
   );
-  for (const row of rows(result.out)) assert.match(row, /^http:\/\/127\.0\.0\.1:\d+\s+zzzzz-bi6l4-00000000000f00\d\s+1\/1\s+1 \([\d.]+ GiB free\)\s+0\/0\/0\/0\s+0\/0\/0\/0\s+\d+s$/);
+  for (const row of rows(result.out))
+    assert.match(
+      row,
+      /^http:\/\/127\.0\.0\.1:\d+\s+zzzzz-bi6l4-00000000000f00\d\s+1\/1\s+1 \([\d.]+ GiB free\)\s+0\/0\/0\/0\s+0\/0\/0\/0\s+\d+s$/,
+    );
   assert.equal(lines.at(-1), '3 live keepstores');
 
   const json = await fleet('--redis', redisServer.url, '--key-prefix', prefix, '--json');
@@ -53,7 +63,15 @@ test('fleet shows the three live keepstores, URL first, with their queues', asyn
   for (const r of records) {
     assert.equal(Object.keys(r)[0], 'url');
     assert.ok(Array.isArray(r['volumes']) && typeof (r['volumes'] as Array<{ freeBytes: unknown }>)[0]!.freeBytes === 'number');
-    assert.deepEqual(Object.keys(r['pullQueue'] as object).sort(), ['done', 'enabled', 'failed', 'inProgress', 'listAgeSeconds', 'listSize', 'queued']);
+    assert.deepEqual(Object.keys(r['pullQueue'] as object).sort(), [
+      'done',
+      'enabled',
+      'failed',
+      'inProgress',
+      'listAgeSeconds',
+      'listSize',
+      'queued',
+    ]);
   }
   const other = await fleet('--redis', redisServer.url, '--key-prefix', 'someone-else:');
   assert.equal(rows(other.out).length, 0, 'another prefix is another fleet');
@@ -69,10 +87,14 @@ test('a stopped server leaves the fleet at once, a killed one when its heartbeat
   killed!.proc.kill('SIGKILL');
   await killed!.stop();
   const started = Date.now();
-  r = await waitFor(async () => {
-    const x = await fleet('--redis', redisServer.url, '--key-prefix', prefix);
-    return rows(x.out).length === 1 ? x : undefined;
-  }, 10_000, 'the killed server to expire');
+  r = await waitFor(
+    async () => {
+      const x = await fleet('--redis', redisServer.url, '--key-prefix', prefix);
+      return rows(x.out).length === 1 ? x : undefined;
+    },
+    10_000,
+    'the killed server to expire',
+  );
   assert.ok(Date.now() - started < 8_000, 'gone within about 3 heartbeat intervals (plus the command start-up)');
   assert.ok(r.out.startsWith('URL') && r.out.includes(servers[2]!.url));
 });

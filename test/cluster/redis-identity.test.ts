@@ -81,7 +81,10 @@ test('a second live server under our uuid is refused at start, naming both; the 
   assert.ok(line, `a refusal in:\n${stderr}`);
   const refusal = JSON.parse(line) as Record<string, unknown>;
   assert.equal(refusal['level'], 'error');
-  assert.match(String(refusal['message']), new RegExp(`uuid ${UUID} is in use by another live keepstore, ${first.url} on ${os.hostname()}`));
+  assert.match(
+    String(refusal['message']),
+    new RegExp(`uuid ${UUID} is in use by another live keepstore, ${first.url} on ${os.hostname()}`),
+  );
   assert.match(String(refusal['message']), new RegExp(`this one is http://127\\.0\\.0\\.1:${port} on ${os.hostname()}`));
   assert.equal(refusal['otherUrl'], first.url);
   // The refused server left the first one's record alone, and the first one still beats.
@@ -93,7 +96,11 @@ test('a second live server under our uuid is refused at start, naming both; the 
 test('a restart of the same server (same url and host) is not refused by its own live heartbeat', async () => {
   const prefix = `id${randomBytes(4).toString('hex')}:`;
   // A long interval: the killed server's record stays live (TTL 30 s) across the restart.
-  const opts = { workers: 1, volumeCount: 1, config: { uuid: UUID, publicUrl: 'http://keep-a.example:25107', redis: redisConfig(prefix, '10s') } };
+  const opts = {
+    workers: 1,
+    volumeCount: 1,
+    config: { uuid: UUID, publicUrl: 'http://keep-a.example:25107', redis: redisConfig(prefix, '10s') },
+  };
   const first: Keepstore = await startKeepstore(opts);
   cleanups.push(() => first.destroy());
   const key = heartbeatKey(prefix, UUID);

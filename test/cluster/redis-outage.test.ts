@@ -60,7 +60,11 @@ test('Redis killed mid-run: no request or pull fails, the outage is logged once,
   assert.equal((await putPullList(ks, entries(firstList))).status, 200);
   await waitFor(async () => (await redis.get(keys.current)) !== null, 10_000, 'the list persisted');
   const load = clientLoad(ks);
-  await waitFor(async () => (await send(`${ks.url}/status.json`, 'GET', undefined, { Authorization: 'Bearer test-root-token' })).text.includes('"done":'), 5_000);
+  await waitFor(
+    async () =>
+      (await send(`${ks.url}/status.json`, 'GET', undefined, { Authorization: 'Bearer test-root-token' })).text.includes('"done":'),
+    5_000,
+  );
 
   const outageStart = Date.now();
   await redisServer.kill();
@@ -88,17 +92,24 @@ test('Redis killed mid-run: no request or pull fails, the outage is logged once,
   assert.equal(status.pullQueue.failed, 0, 'no pull failed');
 
   // Re-synced: the second list is current in the fresh Redis, every entry recorded as finished.
-  await waitFor(async () => {
-    const gen = await redis.get(keys.current);
-    if (!gen) return false;
-    const count = await redis.hget(keys.generation(gen).meta, 'count');
-    return count === String(secondList.length) && (await redis.bitcount(keys.generation(gen).done)) === secondList.length;
-  }, 10_000, 'the second list and its progress re-synced');
+  await waitFor(
+    async () => {
+      const gen = await redis.get(keys.current);
+      if (!gen) return false;
+      const count = await redis.hget(keys.generation(gen).meta, 'count');
+      return count === String(secondList.length) && (await redis.bitcount(keys.generation(gen).done)) === secondList.length;
+    },
+    10_000,
+    'the second list and its progress re-synced',
+  );
   await waitFor(async () => (await redis.exists(heartbeatKey(prefix, uuid))) === 1, 5_000, 'the heartbeat back');
 
   const warnings = redisWarnings(ks);
   assert.equal(warnings.length, 1, `one outage, one warning: ${JSON.stringify(warnings)}`);
-  assert.deepEqual(ks.logs.filter((l) => l.level === 'error'), []);
+  assert.deepEqual(
+    ks.logs.filter((l) => l.level === 'error'),
+    [],
+  );
 });
 
 test('Redis down at start: the server starts at once, serves from memory, and syncs when Redis appears', async () => {
@@ -130,10 +141,14 @@ test('Redis down at start: the server starts at once, serves from memory, and sy
   await ks.waitForLog((l) => l.message.startsWith('redis connection restored'), 15_000);
   const redis = new Redis(redisServer.url);
   cleanups.push(async () => redis.disconnect());
-  await waitFor(async () => {
-    const gen = await redis.get(keys.current);
-    return gen !== null && (await redis.bitcount(keys.generation(gen).done)) === blocks.length;
-  }, 10_000, 'the list accepted during the outage persisted with its progress');
+  await waitFor(
+    async () => {
+      const gen = await redis.get(keys.current);
+      return gen !== null && (await redis.bitcount(keys.generation(gen).done)) === blocks.length;
+    },
+    10_000,
+    'the list accepted during the outage persisted with its progress',
+  );
   const warnings = redisWarnings(ks);
   assert.equal(warnings.length, 1, `one outage, one warning, not one per retry: ${JSON.stringify(warnings)}`);
   assert.match(warnings[0]!.message, /^redis unavailable: working from memory/);

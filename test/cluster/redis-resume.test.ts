@@ -23,7 +23,10 @@ let peer: FakePeer;
 const cleanups: Array<() => Promise<unknown>> = [];
 
 before(async () => {
-  [redisServer, peer] = await Promise.all([startRedisServer(), startFakePeer({ signingKey: SIGNING_KEY, slowChunks: 2, slowDelayMs: 100 })]);
+  [redisServer, peer] = await Promise.all([
+    startRedisServer(),
+    startFakePeer({ signingKey: SIGNING_KEY, slowChunks: 2, slowDelayMs: 100 }),
+  ]);
   redis = new Redis(redisServer.url);
 });
 after(async () => {
@@ -52,11 +55,18 @@ test('a pull list survives SIGKILL of the primary and resumes without redoing fi
   const blocks = Array.from({ length: 24 }, () => makeBlock(2048));
   for (const b of blocks) peer.serve(b.hash, b.data, 'slow'); // ~200 ms each
   // A fixed publicUrl: the restart (on another port) is the same server, not a uuid clash.
-  const opts = { workers: 1, volumeCount: 1, config: { ...redisConfig(prefix, uuid), publicUrl: 'http://keep-a.test:25107', pullConcurrency: 2 } };
+  const opts = {
+    workers: 1,
+    volumeCount: 1,
+    config: { ...redisConfig(prefix, uuid), publicUrl: 'http://keep-a.test:25107', pullConcurrency: 2 },
+  };
   const first = await startKeepstore(opts);
   cleanups.push(() => first.destroy());
 
-  const res = await putPullList(first, blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })));
+  const res = await putPullList(
+    first,
+    blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })),
+  );
   assert.equal(res.status, 200);
   const doneBits = (): Promise<Bitset> => persistedDone(redis, keys, blocks.length);
   await waitFor(async () => (await doneBits()).cardinality >= 6, 20_000, 'progress recorded in redis');
@@ -82,7 +92,9 @@ test('a pull list survives SIGKILL of the primary and resumes without redoing fi
   const status = await getStatus(second);
   assert.equal(status.pullQueue.listSize, blocks.length - finished.length, 'only the unfinished entries were installed');
 
-  console.log(`# SIGKILL: ${finished.length} of ${blocks.length} entries recorded as finished before the kill; ${String(resumed['resumed'])} resumed in ${String(resumed['durationMs'])} ms`);
+  console.log(
+    `# SIGKILL: ${finished.length} of ${blocks.length} entries recorded as finished before the kill; ${String(resumed['resumed'])} resumed in ${String(resumed['durationMs'])} ms`,
+  );
   await waitForPullIdle(second, blocks.length - finished.length, 30_000);
   for (const b of blocks) assert.ok(await hasBlock(second.volumeRoot(0), b.hash), `${b.locator} stored`);
   for (const b of finished) assert.equal(peer.requests(b.hash), 1, `${b.locator} (finished before the kill) was not pulled again`);
@@ -102,7 +114,8 @@ test('a 1 000 000-entry trash list in Redis is resumed at start, and a new list 
   const n = 1_000_000;
   const items: ListItem[] = new Array(n);
   const salt = randomBytes(4).toString('hex');
-  for (let i = 0; i < n; i++) items[i] = [`${salt}${i.toString(16).padStart(24, '0')}+${i % 65_536}`, `17072494513${String(i).padStart(8, '0')}`, null];
+  for (let i = 0; i < n; i++)
+    items[i] = [`${salt}${i.toString(16).padStart(24, '0')}+${i % 65_536}`, `17072494513${String(i).padStart(8, '0')}`, null];
   const writer = new ListWriter(redis, keys);
   const gen = await writer.allocate();
   let t = performance.now();
@@ -121,15 +134,23 @@ test('a 1 000 000-entry trash list in Redis is resumed at start, and a new list 
   const startMs = performance.now() - t;
   const resumed = await ks.waitForLog((l) => l.message === 'resumed trash list from redis');
   assert.equal(resumed['resumed'], n - n / 4);
-  const status = JSON.parse((await send(`${ks.url}/status.json`, 'GET', undefined, adminHeaders)).text) as { trashQueue: { listSize: number } };
+  const status = JSON.parse((await send(`${ks.url}/status.json`, 'GET', undefined, adminHeaders)).text) as {
+    trashQueue: { listSize: number };
+  };
   assert.equal(status.trashQueue.listSize, n - n / 4);
-  console.log(`# 1M-entry trash list: written to redis in ${seedMs.toFixed(0)} ms; keepstore start with resume ${startMs.toFixed(0)} ms (resume itself ${String(resumed['durationMs'])} ms)`);
+  console.log(
+    `# 1M-entry trash list: written to redis in ${seedMs.toFixed(0)} ms; keepstore start with resume ${startMs.toFixed(0)} ms (resume itself ${String(resumed['durationMs'])} ms)`,
+  );
 
   const small = [{ locator: 'acbd18db4cc2f85cedef654fccc4a4d8+3', block_mtime: 1707249451308502672n.toString(), mount_uuid: '' }];
   const body = JSON.stringify(small).replace(/"block_mtime":"(\d+)"/, '"block_mtime":$1');
   assert.equal((await send(`${ks.url}/trash`, 'PUT', body, adminHeaders)).status, 200);
   await waitFor(async () => (await redis.get(keys.current)) !== gen, 10_000, 'the new list to become current');
-  await waitFor(async () => (await redis.exists(keys.generation(gen).entries, keys.generation(gen).done)) === 0, 10_000, 'the old generation to be deleted');
+  await waitFor(
+    async () => (await redis.exists(keys.generation(gen).entries, keys.generation(gen).done)) === 0,
+    10_000,
+    'the old generation to be deleted',
+  );
   const current = (await redis.get(keys.current))!;
   assert.equal(await redis.hget(keys.generation(current).meta, 'count'), '1');
 });
@@ -160,7 +181,14 @@ test('corrupt entries in a persisted pull list are skipped on resume with one li
   assert.equal(resumed['resumed'], blocks.length);
   assert.equal(resumed['skippedCorrupt'], 3);
   const skips = ks.logs.filter((l) => l.message === 'skipped a corrupt pull list entry resumed from redis');
-  assert.deepEqual(skips.map((l) => [l.level, l['ordinal']]), [['warn', 6], ['warn', 7], ['warn', 8]]);
+  assert.deepEqual(
+    skips.map((l) => [l.level, l['ordinal']]),
+    [
+      ['warn', 6],
+      ['warn', 7],
+      ['warn', 8],
+    ],
+  );
   assert.match(String(skips[0]!['reason']), /invalid locator "not-a-locator"/);
   assert.match(String(skips[1]!['reason']), /servers must be a non-empty array/);
   assert.match(String(skips[2]!['reason']), /invalid locator "no fields at all"/);

@@ -37,7 +37,11 @@ test('Sentinel failover: lists re-synced to the new master, then a SIGKILLed kee
   for (const b of blocks) peer.serve(b.hash, b.data, 'slow'); // ~200 ms each, one at a time
   const redisConfig = { sentinels: group.sentinels, name: group.name, role: 'master', keyPrefix: prefix, heartbeatInterval: '1s' };
   // A fixed publicUrl: the restart (on another port) is the same server, not a uuid clash.
-  const opts = { workers: 1, volumeCount: 1, config: { uuid, publicUrl: 'http://keep-s.test:25107', pullConcurrency: 1, redis: redisConfig } };
+  const opts = {
+    workers: 1,
+    volumeCount: 1,
+    config: { uuid, publicUrl: 'http://keep-s.test:25107', pullConcurrency: 1, redis: redisConfig },
+  };
   const first = await startKeepstore(opts);
   cleanups.push(() => first.destroy());
   // What the tests reads goes through the sentinels too, so it follows the failover.
@@ -45,7 +49,15 @@ test('Sentinel failover: lists re-synced to the new master, then a SIGKILLed kee
   redis.on('error', () => undefined);
   cleanups.push(async () => redis.disconnect());
 
-  assert.equal((await putPullList(first, blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })))).status, 200);
+  assert.equal(
+    (
+      await putPullList(
+        first,
+        blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })),
+      )
+    ).status,
+    200,
+  );
   await waitFor(async () => (await persistedDone(redis, keys, blocks.length)).cardinality >= 5, 20_000, 'progress recorded on the master');
   const load = clientLoad(first);
   cleanups.push(() => load.stop());
@@ -66,7 +78,10 @@ test('Sentinel failover: lists re-synced to the new master, then a SIGKILLed kee
   assert.notEqual(newMaster.port, oldMaster.port);
   const { okAt, failures } = await load.stop();
   assert.deepEqual(failures, [], 'no PUT or GET failed during the failover');
-  assert.ok(okAt.some((t) => t > killedAt && t < restoredAt), 'PUT and GET answered while Redis had no master');
+  assert.ok(
+    okAt.some((t) => t > killedAt && t < restoredAt),
+    'PUT and GET answered while Redis had no master',
+  );
   const pulled = first.logs.filter((l) => l.message === 'block pulled' && Date.parse(String(l['timestamp'])) > killedAt);
   assert.ok(pulled.length > 0, 'pulls went on');
   console.log(
@@ -78,7 +93,8 @@ test('Sentinel failover: lists re-synced to the new master, then a SIGKILLed kee
   const after = await persistedDone(redis, keys, blocks.length);
   const finishedBefore = blocks.filter((_, i) => before.has(i));
   assert.ok(finishedBefore.length >= 5);
-  for (let i = 0; i < blocks.length; i++) if (before.has(i)) assert.ok(after.has(i), `entry ${i} finished before the failover is recorded on the new master`);
+  for (let i = 0; i < blocks.length; i++)
+    if (before.has(i)) assert.ok(after.has(i), `entry ${i} finished before the failover is recorded on the new master`);
   assert.ok(after.cardinality < blocks.length, 'the list is still in flight');
 
   const restart = async (): Promise<Keepstore> => {
@@ -87,6 +103,7 @@ test('Sentinel failover: lists re-synced to the new master, then a SIGKILLed kee
     return second;
   };
   await killAndResume(first, restart, redis, keys, blocks);
-  for (const b of finishedBefore) assert.equal(peer.requests(b.hash), 1, `${b.locator} (finished before the failover) was not pulled again`);
+  for (const b of finishedBefore)
+    assert.equal(peer.requests(b.hash), 1, `${b.locator} (finished before the failover) was not pulled again`);
   for (const b of blocks) assert.ok(peer.requests(b.hash) <= 2, 'no block fetched more than twice');
 });

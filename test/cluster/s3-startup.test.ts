@@ -29,8 +29,15 @@ after(async () => {
 
 function s3Volume(bucket: string): Record<string, unknown> {
   return {
-    uuid: volumeUuid(5), driver: 's3', bucket, endpoint: s3.endpoint, usePathStyle: true,
-    accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, connectTimeout: '2s', readTimeout: '5s',
+    uuid: volumeUuid(5),
+    driver: 's3',
+    bucket,
+    endpoint: s3.endpoint,
+    usePathStyle: true,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    connectTimeout: '2s',
+    readTimeout: '5s',
   };
 }
 
@@ -40,7 +47,10 @@ test('a missing bucket stops the server at start with a message naming the volum
   const bin = spawnBin(['--config', file]);
   const { code } = await bin.exited;
   assert.notEqual(code, 0);
-  assert.match(bin.stderr(), new RegExp(`volume ${volumeUuid(5)}: bucket no-such-bucket at s3://${s3.endpoint}/no-such-bucket is not usable`));
+  assert.match(
+    bin.stderr(),
+    new RegExp(`volume ${volumeUuid(5)}: bucket no-such-bucket at s3://${s3.endpoint}/no-such-bucket is not usable`),
+  );
 });
 
 test('S3 down at start: the server starts, answers 503 for the S3 volume, and serves it once S3 is back', async () => {
@@ -49,16 +59,24 @@ test('S3 down at start: the server starts, answers 503 for the S3 volume, and se
   await putObject(bucket.client, bucket.name, b.hash, b.data);
   await s3.goAway!();
   try {
-    ks = await startKeepstore({ dir: path.join(dir, 'ks'), workers: 2, config: { volumes: [{ uuid: volumeUuid(0), root: path.join(dir, 'ks', 'vol0') }, s3Volume(bucket.name)] } });
+    ks = await startKeepstore({
+      dir: path.join(dir, 'ks'),
+      workers: 2,
+      config: { volumes: [{ uuid: volumeUuid(0), root: path.join(dir, 'ks', 'vol0') }, s3Volume(bucket.name)] },
+    });
     const url = `${ks.url}/${sign(b.locator, 'user')}`;
     assert.equal((await request(url, { headers: bearer('user') })).status, 503);
   } finally {
     await s3.comeBack!();
   }
-  const back = await waitFor(async () => {
-    const r = await request(`${ks!.url}/${sign(b.locator, 'user')}`, { headers: bearer('user') });
-    return r.status === 200 ? r : undefined;
-  }, 20_000, 'the block served once S3 is back');
+  const back = await waitFor(
+    async () => {
+      const r = await request(`${ks!.url}/${sign(b.locator, 'user')}`, { headers: bearer('user') });
+      return r.status === 200 ? r : undefined;
+    },
+    20_000,
+    'the block served once S3 is back',
+  );
   assert.ok(back.body.equals(b.data));
   await bucket.remove();
 });

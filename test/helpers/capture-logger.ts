@@ -19,6 +19,10 @@ export function captureLogger(): { log: winston.Logger; lines: CapturedLog[] } {
       cb();
     },
   });
-  const log = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
+  const log = winston.createLogger({
+    level: 'debug',
+    format: winston.format.json(),
+    transports: [new winston.transports.Stream({ stream })],
+  });
   return { log, lines };
 }

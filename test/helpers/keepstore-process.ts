@@ -61,7 +61,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -170,7 +174,9 @@ export async function startKeepstore(opts: StartOptions = {}): Promise<Keepstore
     await Promise.race([healthy, died]);
   } catch (err) {
     await ks.stop();
-    throw new Error(`keepstore did not start: ${(err as Error).message}\n${rawErr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`);
+    throw new Error(
+      `keepstore did not start: ${(err as Error).message}\n${rawErr.join('\n')}\n${logs.map((l) => JSON.stringify(l)).join('\n')}`,
+    );
   }
   return ks;
 }

@@ -16,7 +16,13 @@ export interface Reply {
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /** One request on a fresh connection (agent: false), so the cluster spreads them over workers. */
-export function send(url: string, method: string, body?: string | Buffer, headers: Record<string, string> = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Reply> {
+export function send(
+  url: string,
+  method: string,
+  body?: string | Buffer,
+  headers: Record<string, string> = {},
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const h = { ...headers, ...(body !== undefined ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) };
     const req = http.request(url, { method, headers: h, agent: false }, (res) => {
@@ -47,7 +53,12 @@ export interface PullEntryJson {
 }
 
 /** PUT /pull with the admin token; `body` is sent as is when it is a string. */
-export function putPullList(ks: Keepstore, body: readonly PullEntryJson[] | null | string, headers: Record<string, string> = adminHeaders, timeoutMs?: number): Promise<Reply> {
+export function putPullList(
+  ks: Keepstore,
+  body: readonly PullEntryJson[] | null | string,
+  headers: Record<string, string> = adminHeaders,
+  timeoutMs?: number,
+): Promise<Reply> {
   return send(`${ks.url}/pull`, 'PUT', typeof body === 'string' ? body : JSON.stringify(body), headers, timeoutMs);
 }
 

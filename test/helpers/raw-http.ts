@@ -35,7 +35,8 @@ export async function rawConnect(port: number): Promise<RawConnection> {
     socket,
     received,
     closed,
-    waitForText: (pattern, timeoutMs = 10_000) => waitFor(() => pattern.test(received()) && received(), timeoutMs, `response matching ${pattern}`),
+    waitForText: (pattern, timeoutMs = 10_000) =>
+      waitFor(() => pattern.test(received()) && received(), timeoutMs, `response matching ${pattern}`),
     write: (data) => new Promise((resolve, reject) => socket.write(data, (err) => (err ? reject(err) : resolve()))),
   };
 }

@@ -70,19 +70,36 @@ export async function startRedisCluster(opts: { replicas?: 0 | 1 } = {}): Promis
     const count = 3 * (1 + replicas);
     for (let i = 0; i < count; i++) {
       const started = await launchOnFreePort(
-        (port) => ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000', ...REPLICA_ARGS],
+        (port) => [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--cluster-node-timeout',
+          '2000',
+          ...REPLICA_ARGS,
+        ],
         dir,
       );
       procs.set(started.port, started.proc);
       nodes.push({ host: HOST, port: started.port });
     }
-    await run(CLI, ['--cluster', 'create', ...nodes.map((n) => `${n.host}:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
+    await run(CLI, [
+      '--cluster',
+      'create',
+      ...nodes.map((n) => `${n.host}:${n.port}`),
+      '--cluster-replicas',
+      String(replicas),
+      '--cluster-yes',
+    ]);
     // Every node must see the whole slot map and every other node before a client connects.
     for (const node of nodes) {
       await waitFor(
         async () => {
           const info = (await client(node).call('CLUSTER', 'INFO')) as string;
-          return /cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info) && new RegExp(`cluster_known_nodes:${count}\\b`).test(info);
+          return (
+            /cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info) && new RegExp(`cluster_known_nodes:${count}\\b`).test(info)
+          );
         },
         20_000,
         `cluster node ${node.port} to see the whole cluster`,

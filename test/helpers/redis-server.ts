@@ -68,10 +68,14 @@ export async function launch(port: number, args: string[] = [], cwd?: string): P
   let exited = false;
   proc.once('exit', () => (exited = true));
   try {
-    await waitFor(async () => {
-      if (exited) throw new Error('exited');
-      return ping(port);
-    }, 10_000, `redis-server on port ${port}`);
+    await waitFor(
+      async () => {
+        if (exited) throw new Error('exited');
+        return ping(port);
+      },
+      10_000,
+      `redis-server on port ${port}`,
+    );
   } catch {
     proc.kill('SIGKILL');
     throw new Error(`redis-server did not start on port ${port}: ${output.trim()}`);
@@ -87,7 +91,10 @@ export async function killProc(proc: ChildProcess): Promise<void> {
 }
 
 /** launch() on a free port (retried: another process may take it between the pick and the bind). */
-export async function launchOnFreePort(args: (port: number) => string[] | Promise<string[]> = () => [], cwd?: string): Promise<{ port: number; proc: ChildProcess }> {
+export async function launchOnFreePort(
+  args: (port: number) => string[] | Promise<string[]> = () => [],
+  cwd?: string,
+): Promise<{ port: number; proc: ChildProcess }> {
   assertInstalled();
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();

@@ -12,13 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { freePort, waitFor } from './keepstore-process.ts';
 
 const S3RVER_MAIN = path.join(import.meta.dirname, 's3rver-main.mjs');
@@ -131,10 +125,14 @@ export async function startMoto(): Promise<S3TestServer | null> {
   const port = await freePort();
   const proc: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    if (proc.exitCode !== null) throw new Error('moto_server exited');
-    return (await fetch(`${endpoint}/moto-api/`)).status < 500;
-  }, 30_000, 'moto_server to answer');
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null) throw new Error('moto_server exited');
+      return (await fetch(`${endpoint}/moto-api/`)).status < 500;
+    },
+    30_000,
+    'moto_server to answer',
+  );
   return {
     kind: 'moto',
     endpoint,

@@ -74,7 +74,10 @@ async function indexed(volume: Volume, prefix = ''): Promise<string[]> {
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 /** The trash list rule (block_mtime must match, older than blobSigningTTL), judged an hour from now with a 1 s TTL. */
-const trashRule = (expectedMtimeNs: bigint | null): TrashGuard => (stat) => trashRefusal(stat.mtimeNs, expectedMtimeNs, Date.now() + 3_600_000, 1000);
+const trashRule =
+  (expectedMtimeNs: bigint | null): TrashGuard =>
+  (stat) =>
+    trashRefusal(stat.mtimeNs, expectedMtimeNs, Date.now() + 3_600_000, 1000);
 const ACCEPT: TrashGuard = () => null;
 const isReadOnlyRefusal = (err: unknown): boolean => err instanceof WriteFailedError && /read-only/.test(err.message);
 /** mtimes agree "about now": object stores keep whole seconds, clocks of two hosts differ a little. */
@@ -195,7 +198,11 @@ export function runVolumeContract(driver: string, harness: VolumeContractHarness
       const sample = blocks[0]!.hash;
       for (let n = 1; n <= 32; n++) {
         const prefix = sample.slice(0, n);
-        assert.deepEqual(await indexed(v, prefix), all.filter((h) => h.startsWith(prefix)), `prefix ${prefix}`);
+        assert.deepEqual(
+          await indexed(v, prefix),
+          all.filter((h) => h.startsWith(prefix)),
+          `prefix ${prefix}`,
+        );
       }
       const unused = [...'0123456789abcdef'].map((c) => c + c + c + c).find((p) => !all.some((h) => h.startsWith(p)))!;
       assert.deepEqual(await indexed(v, unused), []);
@@ -206,7 +213,10 @@ export function runVolumeContract(driver: string, harness: VolumeContractHarness
       const b = block();
       const st = await put(v, b.hash, b.data);
       assert.equal(await v.trashIf(b.hash, trashRule(st.mtimeNs + 1n), 60, nowSeconds()), TRASH_SKIP.mtimeMismatch);
-      assert.equal(await v.trashIf(b.hash, (s) => trashRefusal(s.mtimeNs, st.mtimeNs, Date.now(), 3_600_000), 60, nowSeconds()), TRASH_SKIP.tooYoung);
+      assert.equal(
+        await v.trashIf(b.hash, (s) => trashRefusal(s.mtimeNs, st.mtimeNs, Date.now(), 3_600_000), 60, nowSeconds()),
+        TRASH_SKIP.tooYoung,
+      );
       let seen: BlockStat | null = null;
       const guard: TrashGuard = (s) => {
         seen = s;
@@ -277,7 +287,9 @@ export function runVolumeContract(driver: string, harness: VolumeContractHarness
       assert.deepEqual(await indexed(v), [b.hash]);
       assert.equal(await v.verifyStored(b.hash), 'intact');
       const set = new VolumeSet([v]);
-      const stored = await Promise.all(Array.from({ length: 4 }, () => set.store(b.hash, Readable.from([b.data]), { expectedSize: b.data.length })));
+      const stored = await Promise.all(
+        Array.from({ length: 4 }, () => set.store(b.hash, Readable.from([b.data]), { expectedSize: b.data.length })),
+      );
       assert.ok(stored.every((r) => r.volume === v && r.stat.size === b.data.length));
       assert.deepEqual(await indexed(v), [b.hash]);
     });

@@ -24,11 +24,7 @@ export async function makeTempDir(label = 'keepstore-vol-'): Promise<string> {
 }
 
 /** A volume rooted at `<base>/<name>`, initialised. */
-export async function makeVolume(
-  base: string,
-  name: string,
-  spec: Partial<VolumeSpec> = {},
-): Promise<DirectoryVolume> {
+export async function makeVolume(base: string, name: string, spec: Partial<VolumeSpec> = {}): Promise<DirectoryVolume> {
   const root = path.join(base, name);
   if (spec.readOnly) await fs.mkdir(root, { recursive: true });
   const vol = new DirectoryVolume({

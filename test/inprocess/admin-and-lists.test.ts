@@ -49,12 +49,15 @@ describe('index and mounts', () => {
     assert.match(all, new RegExp(`^${b.hash}\\+77 \\d+$`, 'm'));
     assert.ok(all.endsWith('\n\n'), 'ends with the empty line');
     const other = b.hash[0] === '0' ? '1' : '0';
-    assert.equal((await request(`${app.url}/index/${other}${b.hash.slice(1, 3)}`, { headers: admin })).body.toString().includes(b.hash), false);
+    assert.equal(
+      (await request(`${app.url}/index/${other}${b.hash.slice(1, 3)}`, { headers: admin })).body.toString().includes(b.hash),
+      false,
+    );
     assert.ok((await request(`${app.url}/index/${b.hash.slice(0, 3)}`, { headers: admin })).body.toString().includes(b.hash));
     assert.equal((await request(`${app.url}/index/xyz`, { headers: admin })).status, 400);
   });
 
-  test('/mounts: the documented fields for each volume, sorted by uuid; an unknown mount\'s blocks 404', async () => {
+  test("/mounts: the documented fields for each volume, sorted by uuid; an unknown mount's blocks 404", async () => {
     const res = await request(`${app.url}/mounts`, { headers: admin });
     const mounts = JSON.parse(res.body.toString()) as Array<Record<string, unknown>>;
     assert.deepEqual(
@@ -66,7 +69,7 @@ describe('index and mounts', () => {
     assert.equal((await request(`${app.url}/mounts/zzzzz-nyw5e-999999999999999/blocks`, { headers: admin })).status, 404);
   });
 
-  test('/status.json: this worker\'s volumes and the primary\'s view (asked over rpc)', async () => {
+  test("/status.json: this worker's volumes and the primary's view (asked over rpc)", async () => {
     app.primary.status.pullQueue.queued = 7;
     const res = await request(`${app.url}/status.json`, { headers: admin });
     assert.equal(res.status, 200);
@@ -80,7 +83,7 @@ describe('index and mounts', () => {
     assert.ok(app.primary.calls.some((c) => c.method === 'status'));
   });
 
-  test('/metrics: the primary\'s text, with its content type', async () => {
+  test("/metrics: the primary's text, with its content type", async () => {
     const res = await request(`${app.url}/metrics`, { headers: bearer(MGMT_TOKEN) });
     assert.equal(res.body.toString(), app.primary.metricsText);
     assert.match(String(res.headers['content-type']), /^text\/plain/);

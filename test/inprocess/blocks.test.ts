@@ -16,7 +16,8 @@ before(async () => {
 });
 after(() => app.close());
 
-const put = (hash: string, data: Buffer | string, headers = bearer(TOKEN)) => request(`${app.url}/${hash}`, { method: 'PUT', body: data, headers });
+const put = (hash: string, data: Buffer | string, headers = bearer(TOKEN)) =>
+  request(`${app.url}/${hash}`, { method: 'PUT', body: data, headers });
 
 describe('PUT', () => {
   test('200 with a locator signed for the caller, the replica headers, and the file on the volume', async () => {
@@ -48,7 +49,10 @@ describe('PUT', () => {
 
   test('a declared body over 64 MiB: 413 before the body is read', async () => {
     const b = makeBlock(10);
-    const res = await request(`${app.url}/${b.hash}`, { method: 'PUT', headers: { ...bearer(TOKEN), 'Content-Length': String(64 * 1024 * 1024 + 1) } });
+    const res = await request(`${app.url}/${b.hash}`, {
+      method: 'PUT',
+      headers: { ...bearer(TOKEN), 'Content-Length': String(64 * 1024 * 1024 + 1) },
+    });
     assert.equal(res.status, 413);
   });
 

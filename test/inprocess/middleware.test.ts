@@ -30,7 +30,10 @@ test('CORS headers on success and error responses; OPTIONS preflight is 200 with
     assert.equal(res.headers['access-control-allow-origin'], '*');
     assert.match(String(res.headers['access-control-allow-methods']), /GET, HEAD, PUT, OPTIONS/);
   }
-  const pre = await request(`${app.url}/anything/at/all`, { method: 'OPTIONS', headers: { Origin: 'https://wb.example', 'Access-Control-Request-Method': 'PUT' } });
+  const pre = await request(`${app.url}/anything/at/all`, {
+    method: 'OPTIONS',
+    headers: { Origin: 'https://wb.example', 'Access-Control-Request-Method': 'PUT' },
+  });
   assert.equal(pre.status, 200);
   assert.match(String(pre.headers['access-control-allow-headers']), /Authorization/);
   assert.equal(pre.body.length, 0);
@@ -60,7 +63,9 @@ test('an unexpected error: 500 "internal error" to the client, the details only 
   };
   try {
     const b = makeBlock(5);
-    const res = await request(`${app.url}/${sign(b.locator, 'tok')}`, { headers: { ...bearer('tok'), 'X-Request-Id': 'req-inprocess-500' } });
+    const res = await request(`${app.url}/${sign(b.locator, 'tok')}`, {
+      headers: { ...bearer('tok'), 'X-Request-Id': 'req-inprocess-500' },
+    });
     assert.equal(res.status, 500);
     assert.equal(res.body.toString(), 'internal error\n');
     const logged = app.logs.find((l) => l.message === 'unhandled error');

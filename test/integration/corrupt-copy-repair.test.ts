@@ -56,7 +56,10 @@ test('a re-PUT of the right bytes replaces a corrupt copy (was: 500 hash collisi
   assert.equal(line['mount'], MOUNT);
   assert.equal(line['action'], 'replaced');
   assert.equal(await corruptCount(), before + 1);
-  assert.deepEqual((await filesUnder(ks.volumeRoot(0))).filter((f) => f.includes(b.hash)), [path.relative(ks.volumeRoot(0), file(b.hash))]);
+  assert.deepEqual(
+    (await filesUnder(ks.volumeRoot(0))).filter((f) => f.includes(b.hash)),
+    [path.relative(ks.volumeRoot(0), file(b.hash))],
+  );
 });
 
 test('a pull of a corrupt copy fetches and stores a good one (was: only touched), logged and counted', async () => {

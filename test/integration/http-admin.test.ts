@@ -80,7 +80,10 @@ describe('index', () => {
     await fs.mkdir(path.dirname(blockFile(roots[3]!, ro.hash)), { recursive: true });
     await fs.writeFile(blockFile(roots[3]!, ro.hash), ro.data);
     // Neither temp nor trash files are blocks.
-    for (const [v, name] of [[0, `tmp${ro.hash}-abc`], [1, `${ro.hash}.trash.99999999999`]] as const) {
+    for (const [v, name] of [
+      [0, `tmp${ro.hash}-abc`],
+      [1, `${ro.hash}.trash.99999999999`],
+    ] as const) {
       const d = path.dirname(blockFile(roots[v]!, ro.hash));
       await fs.mkdir(d, { recursive: true });
       await fs.writeFile(path.join(d, name), 'x');
@@ -114,26 +117,47 @@ describe('index', () => {
       assert.ok(v < expected.length, `${line} is not on disk like that`);
       expected[v]!.delete(line);
     }
-    assert.ok(expected.every((set) => set.size === 0), 'every stored block is listed');
+    assert.ok(
+      expected.every((set) => set.size === 0),
+      'every stored block is listed',
+    );
     assert.equal(entries.filter((e) => e.hash === twice.hash).length, 2, 'one line per stored copy');
-    assert.ok(entries.some((e) => e.hash === ro.hash), 'read-only volumes are listed');
+    assert.ok(
+      entries.some((e) => e.hash === ro.hash),
+      'read-only volumes are listed',
+    );
   });
 
   test('a prefix in the path or the query narrows the listing', async () => {
     const all = parseIndex((await get('/index')).body.toString());
     for (const prefix of [blocks[3]!.hash.slice(0, 1), blocks[3]!.hash.slice(0, 2), blocks[3]!.hash.slice(0, 4), blocks[3]!.hash]) {
-      const want = all.filter((e) => e.hash.startsWith(prefix)).map((e) => e.hash).sort();
+      const want = all
+        .filter((e) => e.hash.startsWith(prefix))
+        .map((e) => e.hash)
+        .sort();
       for (const p of [`/index/${prefix}`, `/index?prefix=${prefix}`]) {
         const res = await get(p);
         assert.equal(res.status, 200, p);
-        assert.deepEqual(parseIndex(res.body.toString()).map((e) => e.hash).sort(), want, p);
+        assert.deepEqual(
+          parseIndex(res.body.toString())
+            .map((e) => e.hash)
+            .sort(),
+          want,
+          p,
+        );
       }
     }
     assert.equal((await get('/index/ffffffffffffffffffffffffffffffff')).body.toString(), '\n', 'nothing: just the empty line');
   });
 
   test('a bad prefix: 400', async () => {
-    for (const p of ['/index/XYZ', '/index/ABC', '/index?prefix=zz', `/index/${'a'.repeat(33)}`, '/mounts/zzzzz-nyw5e-000000000000000/blocks?prefix=g']) {
+    for (const p of [
+      '/index/XYZ',
+      '/index/ABC',
+      '/index?prefix=zz',
+      `/index/${'a'.repeat(33)}`,
+      '/mounts/zzzzz-nyw5e-000000000000000/blocks?prefix=g',
+    ]) {
       const res = await get(p);
       assert.equal(res.status, 400, p);
     }
@@ -154,7 +178,10 @@ describe('mounts', () => {
     assert.equal(res.status, 200);
     assert.match(String(res.headers['content-type']), /^application\/json/);
     const mounts = JSON.parse(res.body.toString()) as Array<Record<string, unknown>>;
-    assert.deepEqual(mounts.map((m) => m['uuid']), [0, 1, 2, 3].map(volumeUuid));
+    assert.deepEqual(
+      mounts.map((m) => m['uuid']),
+      [0, 1, 2, 3].map(volumeUuid),
+    );
     for (const m of mounts) {
       assert.deepEqual(Object.keys(m).sort(), EXPECTED_MOUNT_KEYS);
       assert.equal(typeof m['device_id'], 'string');
@@ -173,11 +200,23 @@ describe('mounts', () => {
       const entries = parseIndex(res.body.toString());
       for (const e of entries) assert.ok((await volumeOf(e.hash)).includes(v));
       const onDisk = (await Promise.all(blocks.map(async (b) => ((await volumeOf(b.hash)).includes(v) ? [b.hash] : [])))).flat();
-      assert.deepEqual(entries.map((e) => e.hash).filter((h) => blocks.some((b) => b.hash === h)).sort(), onDisk.sort());
+      assert.deepEqual(
+        entries
+          .map((e) => e.hash)
+          .filter((h) => blocks.some((b) => b.hash === h))
+          .sort(),
+        onDisk.sort(),
+      );
       if (entries[0]) {
         const p = entries[0].hash.slice(0, 3);
         const narrowed = parseIndex((await get(`/mounts/${volumeUuid(v)}/blocks?prefix=${p}`)).body.toString());
-        assert.deepEqual(narrowed.map((e) => e.hash).sort(), entries.filter((e) => e.hash.startsWith(p)).map((e) => e.hash).sort());
+        assert.deepEqual(
+          narrowed.map((e) => e.hash).sort(),
+          entries
+            .filter((e) => e.hash.startsWith(p))
+            .map((e) => e.hash)
+            .sort(),
+        );
       }
     }
     assert.equal((await get('/mounts/zzzzz-nyw5e-999999999999999/blocks')).status, 404);
@@ -190,7 +229,10 @@ describe('status and health', () => {
     assert.equal(res.status, 200);
     const s = JSON.parse(res.body.toString());
     assert.ok(Array.isArray(s.volumes));
-    assert.deepEqual(s.volumes.map((v: { uuid: string }) => v.uuid), [0, 1, 2, 3].map(volumeUuid));
+    assert.deepEqual(
+      s.volumes.map((v: { uuid: string }) => v.uuid),
+      [0, 1, 2, 3].map(volumeUuid),
+    );
     const expected = assignVolumes([2, 0, 3, 1].map(volumeUuid), 2);
     assert.equal(s.workers.length, 2);
     for (const [i, w] of s.workers.entries()) {

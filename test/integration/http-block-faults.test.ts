@@ -71,10 +71,14 @@ describe('bad uploads leave nothing behind', () => {
   test('over 64 MiB by Content-Length: 413 before the body is read', async () => {
     const b = makeBlock(10);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(`${ks.url}/${b.hash}`, { method: 'PUT', agent: false, headers: { 'Content-Length': String(MAX + 1) } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = http.request(
+        `${ks.url}/${b.hash}`,
+        { method: 'PUT', agent: false, headers: { 'Content-Length': String(MAX + 1) } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.write(Buffer.alloc(64 * 1024)); // a little of the body; the answer must not wait for the rest
     });
@@ -161,7 +165,9 @@ describe('stored blocks', () => {
       assert.equal(head.status, 502, `HEAD, ${size} bytes`);
       await fs.writeFile(file!, bad); // the HEAD moved the corrupt copy to trash (corrupt-copy-repair.test.ts)
       const id = `req-corrupt-${size}`;
-      const get = await request(`${ks.url}/${sign(b.locator, TOKEN)}`, { headers: { ...bearer(TOKEN), 'X-Request-Id': id } }).catch(() => null);
+      const get = await request(`${ks.url}/${sign(b.locator, TOKEN)}`, { headers: { ...bearer(TOKEN), 'X-Request-Id': id } }).catch(
+        () => null,
+      );
       const delivered = get !== null && get.status === 200 && get.complete && get.body.length === size;
       assert.ok(!delivered, `GET of a corrupt ${size}-byte block delivered a complete body`);
       if (size < 1024 * 1024) assert.equal(get?.status, 502, 'a small block fails before any byte is sent');

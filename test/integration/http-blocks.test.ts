@@ -141,7 +141,11 @@ describe('locator and signature errors', () => {
     assert.ok(urlSafe.length >= 8);
     for (const loc of urlSafe) {
       for (const method of ['GET', 'PUT']) {
-        const res = await request(`${ks.url}/${loc}`, { method, headers: bearer(USER_TOKEN), ...(method === 'PUT' ? { body: 'abc' } : {}) });
+        const res = await request(`${ks.url}/${loc}`, {
+          method,
+          headers: bearer(USER_TOKEN),
+          ...(method === 'PUT' ? { body: 'abc' } : {}),
+        });
         assert.equal(res.status, 400, `${method} ${loc}`);
         assert.equal(res.body.toString(), 'invalid locator\n', `${method} ${loc}`);
       }
@@ -211,7 +215,9 @@ describe('token sources', () => {
   }
 
   test('the Authorization header wins over the query and the cookie', async () => {
-    const res = await request(`${ks.url}/${signedSmall}?api_token=wrong`, { headers: { ...bearer(USER_TOKEN), Cookie: 'arvados_api_token=wrong' } });
+    const res = await request(`${ks.url}/${signedSmall}?api_token=wrong`, {
+      headers: { ...bearer(USER_TOKEN), Cookie: 'arvados_api_token=wrong' },
+    });
     assert.equal(res.status, 200);
     const res2 = await request(`${ks.url}/${signedSmall}?api_token=${USER_TOKEN}`, { headers: { Cookie: 'arvados_api_token=wrong' } });
     assert.equal(res2.status, 200, 'the query wins over the cookie');
@@ -242,7 +248,11 @@ describe('request ids, CORS, unknown routes', () => {
     for (const path of [`/${small.hash}`, `/${signedSmall}`, '/index', '/anything/at/all']) {
       const res = await request(`${ks.url}${path}`, {
         method: 'OPTIONS',
-        headers: { Origin: 'https://workbench.example', 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'authorization' },
+        headers: {
+          Origin: 'https://workbench.example',
+          'Access-Control-Request-Method': 'PUT',
+          'Access-Control-Request-Headers': 'authorization',
+        },
       });
       assert.equal(res.status, 200, path);
       assert.equal(res.headers['access-control-allow-origin'], '*');
@@ -304,11 +314,7 @@ describe('the access log', () => {
 
   test('percent-encoded locators: served like plain ones, logged without the signature', async () => {
     const signed = remember(sign(small.locator, USER_TOKEN));
-    const variants = [
-      signed.replaceAll('+', '%2B').replace('@', '%40'),
-      signed.replace('+A', '+%41'),
-      `${signed.replace('+A', '%2BA')}`,
-    ];
+    const variants = [signed.replaceAll('+', '%2B').replace('@', '%40'), signed.replace('+A', '+%41'), `${signed.replace('+A', '%2BA')}`];
     for (const [i, v] of variants.entries()) {
       const id = `req-encoded-${i}-${Date.now()}`;
       const res = await request(`${ks.url}/${v}`, { headers: { ...bearer(USER_TOKEN), 'X-Request-Id': id } });
@@ -317,7 +323,11 @@ describe('the access log', () => {
       assert.equal(line['path'], `/${small.locator}`, v);
     }
     // Unknown routes and undecodable paths name the path in the error, never the hint.
-    for (const [method, p] of [['POST', `/${signed.replaceAll('+', '%2B')}`], ['GET', `/${signed.replaceAll('+', '%2B')}%ZZ`], ['GET', `/x%0Ay/${signed}`]]) {
+    for (const [method, p] of [
+      ['POST', `/${signed.replaceAll('+', '%2B')}`],
+      ['GET', `/${signed.replaceAll('+', '%2B')}%ZZ`],
+      ['GET', `/x%0Ay/${signed}`],
+    ]) {
       const res = await request(`${ks.url}${p}`, { method, headers: bearer(USER_TOKEN) });
       assert.equal(res.status, 400, `${method} ${p}`);
       assert.ok(!res.body.toString().includes(signed.slice(-49)), 'no signature in the error body');
@@ -329,7 +339,10 @@ describe('the access log', () => {
     // Wait until every request of this file has been logged.
     await new Promise((r) => setTimeout(r, 200));
     const text = [...ks.logs.map((l) => JSON.stringify(l)), ...ks.rawErr].join('\n');
-    assert.ok(ks.logs.some((l) => l.message === 'request'), 'there are request lines');
+    assert.ok(
+      ks.logs.some((l) => l.message === 'request'),
+      'there are request lines',
+    );
     for (const secret of [USER_TOKEN, ROOT_TOKEN, MGMT_TOKEN, SIGNING_KEY, encodeURIComponent(USER_TOKEN)]) {
       assert.ok(!text.includes(secret), `a secret (${secret.slice(0, 8)}...) leaked into the logs`);
     }

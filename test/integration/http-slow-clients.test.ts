@@ -103,7 +103,11 @@ describe(`requestIdleTimeout ${IDLE_MS} ms`, () => {
 describe('maxRequestsPerClient 2 (1 running, up to 4 waiting per worker)', () => {
   let ks: Keepstore;
   before(async () => {
-    ks = await startKeepstore({ workers: 1, volumeCount: 1, config: { maxRequestsPerClient: 2, maxConcurrentRequests: 1, maxQueuedRequests: 4 } });
+    ks = await startKeepstore({
+      workers: 1,
+      volumeCount: 1,
+      config: { maxRequestsPerClient: 2, maxConcurrentRequests: 1, maxQueuedRequests: 4 },
+    });
   });
   after(() => ks?.destroy());
 

@@ -82,7 +82,8 @@ function blockFirstOn(first: number, size: number): Block {
   }
 }
 
-const tempFiles = async (): Promise<string[]> => (await Promise.all(roots.map(filesUnder))).flat().filter((f) => path.basename(f).startsWith('tmp'));
+const tempFiles = async (): Promise<string[]> =>
+  (await Promise.all(roots.map(filesUnder))).flat().filter((f) => path.basename(f).startsWith('tmp'));
 
 test('ENOSPC in the middle of a write: 507, no partial block, the others stored', async (t) => {
   if (skipReason) return t.skip(skipReason);
@@ -94,7 +95,10 @@ test('ENOSPC in the middle of a write: 507, no partial block, the others stored'
   for (const p of puts) p.send();
   const statuses = await Promise.all(puts.map((p) => p.status));
   assert.ok(statuses.includes(507), `statuses ${statuses.join(',')}`);
-  assert.ok(statuses.every((s) => s === 200 || s === 507), `statuses ${statuses.join(',')}`);
+  assert.ok(
+    statuses.every((s) => s === 200 || s === 507),
+    `statuses ${statuses.join(',')}`,
+  );
   await waitFor(async () => (await tempFiles()).length === 0, 5000, 'temp files removed');
   for (const [i, b] of blocks.entries()) {
     const file = blockFile(roots[0]!, b.hash);
@@ -130,7 +134,11 @@ test('a full volume falls over to the next writable one', async (t) => {
 /** A PUT with a chunked body (no Content-Length): the server cannot know the size up front. */
 function chunkedPut(b: Block): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${ks!.url}/${b.hash}`, { method: 'PUT', agent: false, headers: { ...bearer(TOKEN), 'Transfer-Encoding': 'chunked' } });
+    const req = http.request(`${ks!.url}/${b.hash}`, {
+      method: 'PUT',
+      agent: false,
+      headers: { ...bearer(TOKEN), 'Transfer-Encoding': 'chunked' },
+    });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -48,7 +48,9 @@ describe('a server with room', () => {
 
   test('Expect: 100-continue on a list upload (any route that reads a body): 100 Continue, then the answer', async () => {
     const conn = await rawConnect(ks.port);
-    await conn.write(`PUT /pull HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ROOT_TOKEN}\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n`);
+    await conn.write(
+      `PUT /pull HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ROOT_TOKEN}\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n`,
+    );
     await conn.waitForText(/^HTTP\/1\.1 100 Continue\r\n\r\n/);
     await conn.write('[]');
     const text = await conn.waitForText(/Received 0 pull requests\n$/);
@@ -88,7 +90,11 @@ describe('a server with no room (every volume read-only)', () => {
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'keepstore-noroom-'));
     await fs.mkdir(path.join(dir, 'ro'));
-    ks = await startKeepstore({ dir, workers: 1, config: { volumes: [{ uuid: volumeUuid(0), root: path.join(dir, 'ro'), readOnly: true }] } });
+    ks = await startKeepstore({
+      dir,
+      workers: 1,
+      config: { volumes: [{ uuid: volumeUuid(0), root: path.join(dir, 'ro'), readOnly: true }] },
+    });
   });
   after(async () => {
     await ks?.destroy();

@@ -3,7 +3,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { signLocator } from '../../packages/protocol/src/index.ts';
 import { COLLECT_TIMEOUT_MS } from '../../packages/server/src/primary/worker-collector.ts';
-import { adminHeaders, MGMT_TOKEN, ROOT_TOKEN, SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
+import {
+  adminHeaders,
+  MGMT_TOKEN,
+  ROOT_TOKEN,
+  SIGNING_KEY,
+  startKeepstore,
+  waitFor,
+  type Keepstore,
+} from '../helpers/keepstore-process.ts';
 import { parsePrometheus, request, sumOf, type Sample } from '../helpers/http-client.ts';
 
 const WORKERS = 3;
@@ -77,8 +85,15 @@ test('one scrape shows the exact counts of requests spread across workers', asyn
 test('every worker answers a scrape with the same whole-server figures', async () => {
   const counts: number[] = [];
   for (let i = 0; i < WORKERS * 2; i++) counts.push(sumOf(await scrape(), 'keepstore_http_requests_total', { method: 'PUT' }));
-  assert.deepEqual(counts, counts.map(() => counts[0]));
-  const metricsServedBy = new Set(requestLogs().filter((l) => l.path === '/metrics').map((l) => l.worker));
+  assert.deepEqual(
+    counts,
+    counts.map(() => counts[0]),
+  );
+  const metricsServedBy = new Set(
+    requestLogs()
+      .filter((l) => l.path === '/metrics')
+      .map((l) => l.worker),
+  );
   assert.ok(metricsServedBy.size >= 2, 'scrapes should have been taken by several workers');
 });
 
@@ -86,7 +101,10 @@ test('primary figures: queues, workers, free space', async () => {
   const m = await scrape();
   for (const kind of ['pull', 'trash']) {
     for (const suffix of ['pending_entries', 'inprogress_entries', 'done_total', 'failed_total']) {
-      assert.ok(m.some((s) => s.name === `keepstore_${kind}_queue_${suffix}`), `keepstore_${kind}_queue_${suffix}`);
+      assert.ok(
+        m.some((s) => s.name === `keepstore_${kind}_queue_${suffix}`),
+        `keepstore_${kind}_queue_${suffix}`,
+      );
     }
   }
   assert.equal(sumOf(m, 'keepstore_workers', { state: 'listening' }), WORKERS);
@@ -113,21 +131,32 @@ test('a worker restart is counted and scrapes keep working through it', async ()
   // connection the victim had accepted when it died is reset: only that is retried.
   const statuses: number[] = [];
   const listeningSeen: number[] = [];
-  const m = await waitFor(async () => {
-    // The client timeout only keeps a lost connection from hanging the test: it is longer than
-    // the primary's own wait for workers, so a scrape stalled by a worker shows up as a 503.
-    const res = await request(`${ks.url}/metrics`, { headers: mgmt, timeoutMs: COLLECT_TIMEOUT_MS * 3 }).catch(() => undefined);
-    if (!res) return undefined;
-    statuses.push(res.status);
-    if (res.status !== 200) return undefined;
-    const s = parsePrometheus(res.body.toString());
-    const listening = sumOf(s, 'keepstore_workers', { state: 'listening' });
-    listeningSeen.push(listening);
-    // The kill is noticed a moment later: until then a scrape still shows every worker listening.
-    return sumOf(s, 'keepstore_worker_restarts_total', { worker: String(victim.index) }) >= 1 && listening === WORKERS ? s : undefined;
-  }, 30_000, 'the restart to be counted and the worker to listen again');
-  assert.deepEqual(statuses.filter((code) => code !== 200), [], 'every scrape answered 200');
-  assert.ok(listeningSeen.some((n) => n < WORKERS), `some scrape was answered while the worker was down (listening: ${listeningSeen.join(',')})`);
+  const m = await waitFor(
+    async () => {
+      // The client timeout only keeps a lost connection from hanging the test: it is longer than
+      // the primary's own wait for workers, so a scrape stalled by a worker shows up as a 503.
+      const res = await request(`${ks.url}/metrics`, { headers: mgmt, timeoutMs: COLLECT_TIMEOUT_MS * 3 }).catch(() => undefined);
+      if (!res) return undefined;
+      statuses.push(res.status);
+      if (res.status !== 200) return undefined;
+      const s = parsePrometheus(res.body.toString());
+      const listening = sumOf(s, 'keepstore_workers', { state: 'listening' });
+      listeningSeen.push(listening);
+      // The kill is noticed a moment later: until then a scrape still shows every worker listening.
+      return sumOf(s, 'keepstore_worker_restarts_total', { worker: String(victim.index) }) >= 1 && listening === WORKERS ? s : undefined;
+    },
+    30_000,
+    'the restart to be counted and the worker to listen again',
+  );
+  assert.deepEqual(
+    statuses.filter((code) => code !== 200),
+    [],
+    'every scrape answered 200',
+  );
+  assert.ok(
+    listeningSeen.some((n) => n < WORKERS),
+    `some scrape was answered while the worker was down (listening: ${listeningSeen.join(',')})`,
+  );
   assert.equal(sumOf(m, 'keepstore_worker_restarts_total', { worker: String(victim.index) }), 1);
   assert.equal(sumOf(m, 'keepstore_worker_restarts_total'), 1);
 });

@@ -172,7 +172,13 @@ test('peers get a pull token of our own (never the admin or management token) an
   for (const token of tokens) {
     assert.ok(token !== undefined && token !== ROOT_TOKEN && token !== MGMT_TOKEN, 'neither the admin nor the management token');
     // It grants nothing here: admin and management endpoints refuse it.
-    for (const [method, p] of [['GET', '/index'], ['GET', '/status.json'], ['GET', '/mounts'], ['PUT', '/pull'], ['GET', '/metrics']] as const) {
+    for (const [method, p] of [
+      ['GET', '/index'],
+      ['GET', '/status.json'],
+      ['GET', '/mounts'],
+      ['PUT', '/pull'],
+      ['GET', '/metrics'],
+    ] as const) {
       const res = await send(`${target.url}${p}`, method, method === 'PUT' ? '[]' : undefined, { Authorization: `Bearer ${token}` });
       assert.ok(res.status === 401 || res.status === 403, `${method} ${p} with the pull token: ${res.status}`);
     }

@@ -62,8 +62,16 @@ test('bad lists are refused with 400 naming the entry, and the current list is k
     ['invalid locator', [ok, ok, { locator: 'not-a-locator+3', servers: [peer.url] }], /^entry 2: invalid locator/],
     ['non-http server', [{ locator: good.locator, servers: ['ftp://keep.example:25107'] }], /^entry 0: servers\[0\].*not an http/],
     ['no servers', [{ locator: good.locator, servers: [] }], /^entry 0: servers must not be empty/],
-    ['credentials', [ok, { locator: good.locator, servers: [peer.url, 'http://keep:s3cr3t-pw@keep.example'] }], /^entry 1: servers\[1\] must not carry credentials/],
-    ['a query', [{ locator: good.locator, servers: [`${peer.url}/?api_token=s3cr3t-pw`] }], /^entry 0: servers\[0\] must not have a query or a fragment/],
+    [
+      'credentials',
+      [ok, { locator: good.locator, servers: [peer.url, 'http://keep:s3cr3t-pw@keep.example'] }],
+      /^entry 1: servers\[1\] must not carry credentials/,
+    ],
+    [
+      'a query',
+      [{ locator: good.locator, servers: [`${peer.url}/?api_token=s3cr3t-pw`] }],
+      /^entry 0: servers\[0\] must not have a query or a fragment/,
+    ],
     ['a fragment', [{ locator: good.locator, servers: [`${peer.url}#x`] }], /^entry 0: servers\[0\] must not have a query or a fragment/],
     [
       'too many servers',
@@ -86,9 +94,17 @@ test('pull and trash lists with signed locators are logged at debug level withou
   const blocks = [makeBlock(11), makeBlock(12)];
   const signed = blocks.map((b) => signLocator(b.locator, 'some-user-token', Math.floor(Date.now() / 1000) + 3600, 1209600, SIGNING_KEY));
   const signatures = signed.map((s) => s.slice(s.indexOf('+A') + 2, s.indexOf('@')));
-  const pull = await putPullList(target, signed.map((locator) => ({ locator, servers: [peer.url] })));
+  const pull = await putPullList(
+    target,
+    signed.map((locator) => ({ locator, servers: [peer.url] })),
+  );
   assert.equal(pull.status, 200, pull.text);
-  const trash = await send(`${target.url}/trash`, 'PUT', JSON.stringify(signed.map((locator) => ({ locator, block_mtime: 1 }))), adminHeaders);
+  const trash = await send(
+    `${target.url}/trash`,
+    'PUT',
+    JSON.stringify(signed.map((locator) => ({ locator, block_mtime: 1 }))),
+    adminHeaders,
+  );
   assert.equal(trash.status, 200, trash.text);
   await target.waitForLog((l) => l.message === 'trash list entries');
   const listed = JSON.stringify([...logsWith(target, 'pull list entries'), ...logsWith(target, 'trash list entries')]);

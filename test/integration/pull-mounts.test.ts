@@ -47,7 +47,10 @@ test('without mount_uuid a block lands on the first writable volume in rendezvou
   const onZero = blockPreferring(0);
   const onRo = blockPreferring(RO); // read-only first: the next writable one in order takes it
   for (const b of [onZero, onRo]) peer.serve(b.hash, b.data);
-  await runPullList(target, [onZero, onRo].map((b) => ({ locator: b.locator, servers: [peer.url] })));
+  await runPullList(
+    target,
+    [onZero, onRo].map((b) => ({ locator: b.locator, servers: [peer.url] })),
+  );
   assert.ok(await hasBlock(root(0), onZero.hash));
   const second = rendezvousOrder(onRo.hash, volumes)[1]!.index;
   assert.ok(await hasBlock(root(second), onRo.hash), `on volume ${second}`);
@@ -67,7 +70,10 @@ test('mount_uuid pins the volume, even against the rendezvous order', async () =
 test('the same block pinned to two mounts is pulled onto both', async () => {
   const b = makeBlock(20_000);
   peer.serve(b.hash, b.data);
-  await runPullList(target, [0, 1].map((i) => ({ locator: b.locator, servers: [peer.url], mount_uuid: volumeUuid(i) })));
+  await runPullList(
+    target,
+    [0, 1].map((i) => ({ locator: b.locator, servers: [peer.url], mount_uuid: volumeUuid(i) })),
+  );
   assert.ok(await hasBlock(root(0), b.hash));
   assert.ok(await hasBlock(root(1), b.hash));
 });

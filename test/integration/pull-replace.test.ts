@@ -66,7 +66,10 @@ test('a new list drops what was not started, lets the in-flight pull finish, and
   for (const b of old) assert.equal(peer.requests(b.hash), 0, 'dropped entries are never fetched');
 });
 
-for (const [name, body] of [['[]', []], ['null', null]] as const) {
+for (const [name, body] of [
+  ['[]', []],
+  ['null', null],
+] as const) {
   test(`${name} clears the list: the rest is never fetched, the in-flight pull finishes`, async () => {
     const slow = slowBlock();
     const rest = blocks(10);
@@ -83,7 +86,10 @@ for (const [name, body] of [['[]', []], ['null', null]] as const) {
   });
 }
 
-for (const [name, replacement] of [['a clear', () => []], ['a replace', () => blocks(2).map(entry)]] as const) {
+for (const [name, replacement] of [
+  ['a clear', () => []],
+  ['a replace', () => blocks(2).map(entry)],
+] as const) {
   test(`${name} stops a pull walking failing servers before its next server`, async () => {
     // Every server stalls mid-body: each one costs pullIdleTimeout (2 s), 16 of them 32 s.
     const walker = await startFakePeer({ signingKey: SIGNING_KEY });

@@ -85,7 +85,10 @@ test('a list and its progress are persisted; resume yields the unfinished entrie
 test('an empty list clears: it is persisted as a generation of zero entries', async () => {
   const keys = freshKeys('trash');
   const p = new ListPersister('trash', new ListWriter(redis, keys), captureLogger().log, { isUp: () => true });
-  p.accepted({ kind: 'trash', items: [['acbd18db4cc2f85cedef654fccc4a4d8+3', '1707249451308502672', null]], serverLists: [], acceptedAt: 1 }, 1);
+  p.accepted(
+    { kind: 'trash', items: [['acbd18db4cc2f85cedef654fccc4a4d8+3', '1707249451308502672', null]], serverLists: [], acceptedAt: 1 },
+    1,
+  );
   p.accepted({ kind: 'trash', items: [], serverLists: [], acceptedAt: 2 }, 2);
   await p.stop();
   const stored = await readCurrentList(redis, keys, 'trash');
@@ -126,7 +129,9 @@ test('replace is atomic under concurrent readers: every read is one whole list',
       while (writing) {
         const gen = await r.get(keys.current);
         if (gen === null) continue;
-        const chunks = await Promise.all((await r.lrangeBuffer(keys.generation(gen).entries, 0, -1)).map((c) => unpackChunk(c, CHUNK_ENCODING)));
+        const chunks = await Promise.all(
+          (await r.lrangeBuffer(keys.generation(gen).entries, 0, -1)).map((c) => unpackChunk(c, CHUNK_ENCODING)),
+        );
         const tags = new Set(chunks.flatMap((c) => c.split('\n').map((line) => line.slice(0, 8))));
         assert.ok(tags.size <= 1, `one list per read, saw ${[...tags].join(', ')}`);
       }
@@ -138,7 +143,8 @@ test('replace is atomic under concurrent readers: every read is one whole list',
   for (let tag = 1; tag <= 12; tag++) {
     p.accepted(pullList(tag, sizeOf(tag)), tag);
     // Some lists are replaced mid-write (cancelled), some are let through.
-    if (tag % 3 === 0) await waitFor(async () => (await redis.get(keys.current)) !== null && p.currentGeneration !== null && !p.needsSync, 10_000, 'write');
+    if (tag % 3 === 0)
+      await waitFor(async () => (await redis.get(keys.current)) !== null && p.currentGeneration !== null && !p.needsSync, 10_000, 'write');
     await new Promise((r) => setTimeout(r, tag % 2 ? 5 : 60));
   }
   await p.stop();
@@ -150,7 +156,10 @@ test('replace is atomic under concurrent readers: every read is one whole list',
   const final = await readCurrentList(redis, keys, 'pull');
   assert.equal(parseInt(final!.items[0]![0].slice(0, 8), 16), 12, 'the last list wins');
   assert.equal(await redis.scard(keys.generations), 1, 'cancelled and replaced generations were deleted');
-  const prefix = keys.current.slice(0, keys.current.indexOf(':gen') >= 0 ? keys.current.indexOf(':gen') : keys.current.length - 'current'.length);
+  const prefix = keys.current.slice(
+    0,
+    keys.current.indexOf(':gen') >= 0 ? keys.current.indexOf(':gen') : keys.current.length - 'current'.length,
+  );
   const genKeys = (await redis.keys(`${prefix}gen:*`)).sort();
   const gen = (await redis.get(keys.current))!;
   assert.deepEqual(genKeys, [keys.generation(gen).entries, keys.generation(gen).meta, keys.generation(gen).servers].sort());
@@ -161,8 +170,14 @@ test('a 1 000 000-entry list is persisted and resumed in batches without stallin
   const n = 1_000_000;
   const items: ListItem[] = new Array(n);
   const salt = randomBytes(4).toString('hex');
-  for (let i = 0; i < n; i++) items[i] = [`${salt}${i.toString(16).padStart(24, '0')}+${i % 67_108_864}`, i % 4, i % 2 ? 'zzzzz-nyw5e-000000000000001' : null];
-  const list: ListSnapshot = { kind: 'pull', items, serverLists: [['http://a:1'], ['http://b:1'], ['http://c:1'], ['http://a:1', 'http://b:1']], acceptedAt: Date.now() };
+  for (let i = 0; i < n; i++)
+    items[i] = [`${salt}${i.toString(16).padStart(24, '0')}+${i % 67_108_864}`, i % 4, i % 2 ? 'zzzzz-nyw5e-000000000000001' : null];
+  const list: ListSnapshot = {
+    kind: 'pull',
+    items,
+    serverLists: [['http://a:1'], ['http://b:1'], ['http://c:1'], ['http://a:1', 'http://b:1']],
+    acceptedAt: Date.now(),
+  };
   // A 10 ms ticker: if the write or the read ran as one synchronous block it would barely tick.
   const lag = { max: 0, ticks: 0, last: performance.now() };
   const reset = (): void => {
@@ -195,7 +210,8 @@ test('a 1 000 000-entry list is persisted and resumed in batches without stallin
     assert.deepEqual(resumed!.snapshot.items[0], items[1]);
     assert.deepEqual(resumed!.snapshot.items.at(-1), items[n - 2]);
     const memory = (await redis.info('memory')).match(/used_memory_human:(\S+)/)?.[1];
-    const show = (f: typeof persist): string => `${f.ms.toFixed(0)} ms (event loop ticked ${f.ticks} times, longest stall ${f.max.toFixed(0)} ms)`;
+    const show = (f: typeof persist): string =>
+      `${f.ms.toFixed(0)} ms (event loop ticked ${f.ticks} times, longest stall ${f.max.toFixed(0)} ms)`;
     console.log(`# 1M-entry list: persisted in ${show(persist)}, resumed in ${show(resume)}; redis used_memory ${memory}`);
     assert.ok(lines.some((l) => l.message === 'list persisted to redis' && l['entries'] === n));
     const gen = (await redis.get(keys.current))!;
@@ -239,11 +255,17 @@ test('a list of the layout before hash tags is migrated once, with its progress,
   await writer.write(aborted, pullList(6, 10), () => false);
 
   const moved = await migrateLegacyLayout(redis, prefix, UUID);
-  assert.deepEqual(moved.map((m) => [m.kind, m.entries, m.finished]), [['pull', 12_000, 3]]);
+  assert.deepEqual(
+    moved.map((m) => [m.kind, m.entries, m.finished]),
+    [['pull', 12_000, 3]],
+  );
   const resumed = (await loadUnfinished(redis, listKeys(prefix, UUID, 'pull'), 'pull'))!;
   assert.equal(resumed.total, 12_000);
   assert.equal(resumed.finished, 3);
-  assert.deepEqual(resumed.snapshot.items, list.items.filter((_, i) => !done.has(i)));
+  assert.deepEqual(
+    resumed.snapshot.items,
+    list.items.filter((_, i) => !done.has(i)),
+  );
   assert.deepEqual(resumed.snapshot.serverLists, list.serverLists);
   const [, left] = await redis.scan('0', 'MATCH', `${prefix}server:${UUID}:*`, 'COUNT', 10_000);
   assert.deepEqual(left, [], 'no key of the old layout is left');
@@ -285,10 +307,14 @@ async function memoryUnder(prefix: string): Promise<number> {
   return bytes;
 }
 
-for (const [kind, bound] of [['pull', 53], ['trash', 66]] as const) {
+for (const [kind, bound] of [
+  ['pull', 53],
+  ['trash', 66],
+] as const) {
   test(`a 1 000 000-entry ${kind} list with half its entries done takes less Redis memory than the plain-text layout (${bound} MB)`, async () => {
     const items = entries(kind);
-    const serverLists = kind === 'pull' ? Array.from({ length: 6 }, (_, j) => [`http://keep${j}.example:25107`, `http://keep${j + 1}.example:25107`]) : [];
+    const serverLists =
+      kind === 'pull' ? Array.from({ length: 6 }, (_, j) => [`http://keep${j}.example:25107`, `http://keep${j + 1}.example:25107`]) : [];
     const prefix = `mem${randomBytes(4).toString('hex')}:`;
     const writer = new ListWriter(redis, listKeys(prefix, 'zzzzz-bi6l4-000000000000001', kind));
     const gen = await writer.allocate();

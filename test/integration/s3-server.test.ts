@@ -15,7 +15,15 @@ import { Redis } from 'ioredis';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { parsePrometheus, sumOf } from '../helpers/http-client.ts';
 import { bearer, makeBlock, md5, request, sign, type Block } from '../helpers/keep-http.ts';
-import { adminHeaders, MGMT_TOKEN, SIGNING_KEY, startKeepstore, volumeUuid, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
+import {
+  adminHeaders,
+  MGMT_TOKEN,
+  SIGNING_KEY,
+  startKeepstore,
+  volumeUuid,
+  waitFor,
+  type Keepstore,
+} from '../helpers/keepstore-process.ts';
 import { getStatus, runPullList } from '../helpers/pull-helpers.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { listKeys, s3Bucket, s3ServerKinds, type S3TestServer } from '../helpers/s3-server.ts';
@@ -36,20 +44,40 @@ let peer: FakePeer;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'keepstore-s3-server-'));
-  [s3, redis, peer] = await Promise.all([s3ServerKinds()[0]!.start().then((s) => s!), startRedisServer(), startFakePeer({ signingKey: SIGNING_KEY })]);
+  [s3, redis, peer] = await Promise.all([
+    s3ServerKinds()[0]!
+      .start()
+      .then((s) => s!),
+    startRedisServer(),
+    startFakePeer({ signingKey: SIGNING_KEY }),
+  ]);
   bucket = await s3Bucket(s3);
   const volumes = [
     { uuid: DIR_UUID, root: path.join(dir, 'vol0') },
     {
-      uuid: S3_UUID, driver: 's3', bucket: bucket.name, endpoint: s3.endpoint, region: s3.region,
-      accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, usePathStyle: s3.usePathStyle,
-      prefixLength: 3, connectTimeout: '2s', readTimeout: '10s',
+      uuid: S3_UUID,
+      driver: 's3',
+      bucket: bucket.name,
+      endpoint: s3.endpoint,
+      region: s3.region,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      usePathStyle: s3.usePathStyle,
+      prefixLength: 3,
+      connectTimeout: '2s',
+      readTimeout: '10s',
     },
   ];
   ks = await startKeepstore({
     dir,
     workers: 2,
-    config: { uuid: 'zzzzz-bi6l4-0000000000000s3', volumes, redis: { url: redis.url, keyPrefix: PREFIX, heartbeatInterval: '1s' }, pullIdleTimeout: '2s', pullConnectTimeout: '2s' },
+    config: {
+      uuid: 'zzzzz-bi6l4-0000000000000s3',
+      volumes,
+      redis: { url: redis.url, keyPrefix: PREFIX, heartbeatInterval: '1s' },
+      pullIdleTimeout: '2s',
+      pullConnectTimeout: '2s',
+    },
   });
 });
 after(async () => {
@@ -60,7 +88,8 @@ after(async () => {
 });
 
 const key = (hash: string): string => `${hash.slice(0, 3)}/${hash}`;
-const get = (b: Block, method = 'GET') => request(`${ks.url}/${sign(b.locator, USER_TOKEN)}`, { method, headers: bearer(USER_TOKEN), timeoutMs: 30_000 });
+const get = (b: Block, method = 'GET') =>
+  request(`${ks.url}/${sign(b.locator, USER_TOKEN)}`, { method, headers: bearer(USER_TOKEN), timeoutMs: 30_000 });
 
 /** A block written straight into the bucket, as the Go keepstore lays it out. */
 async function foreignBlock(size: number): Promise<Block> {
@@ -86,7 +115,9 @@ test('GET, HEAD and /index serve blocks another writer put in the bucket (index 
 });
 
 test('/mounts, /status.json, per-mount metrics and the heartbeat show the S3 volume; its free space is unknown', async () => {
-  const mounts = JSON.parse((await request(`${ks.url}/mounts`, { headers: adminHeaders })).body.toString()) as Array<Record<string, unknown>>;
+  const mounts = JSON.parse((await request(`${ks.url}/mounts`, { headers: adminHeaders })).body.toString()) as Array<
+    Record<string, unknown>
+  >;
   const m = mounts.find((x) => x['uuid'] === S3_UUID);
   assert.equal(m?.['device_id'], `s3://${s3.endpoint}/${bucket.name}`);
   assert.equal(m?.['allow_write'], true);
@@ -96,21 +127,29 @@ test('/mounts, /status.json, per-mount metrics and the heartbeat show the S3 vol
   assert.ok(JSON.stringify(status).includes(S3_UUID), '/status.json names the S3 mount');
 
   await get(await foreignBlock(100));
-  const metrics = await waitFor(async () => {
-    const text = (await request(`${ks.url}/metrics`, { headers: bearer(MGMT_TOKEN) })).body.toString();
-    const samples = parsePrometheus(text);
-    return sumOf(samples, 'keepstore_volume_operations_total', { mount: S3_UUID }) > 0 ? samples : undefined;
-  }, 15_000, 'operations on the S3 mount in /metrics');
+  const metrics = await waitFor(
+    async () => {
+      const text = (await request(`${ks.url}/metrics`, { headers: bearer(MGMT_TOKEN) })).body.toString();
+      const samples = parsePrometheus(text);
+      return sumOf(samples, 'keepstore_volume_operations_total', { mount: S3_UUID }) > 0 ? samples : undefined;
+    },
+    15_000,
+    'operations on the S3 mount in /metrics',
+  );
   assert.ok(sumOf(metrics, 'keepstore_volume_operations_total', { mount: DIR_UUID }) >= 0);
 
   const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await client.connect();
-    const record = await waitFor(async () => {
-      const keys = await client.keys(`${PREFIX}heartbeat:*`);
-      const text = keys[0] ? await client.get(keys[0]) : null;
-      return text ? (JSON.parse(text) as { volumes: Array<{ uuid: string; freeBytes: number | null }> }) : undefined;
-    }, 15_000, 'a heartbeat record');
+    const record = await waitFor(
+      async () => {
+        const keys = await client.keys(`${PREFIX}heartbeat:*`);
+        const text = keys[0] ? await client.get(keys[0]) : null;
+        return text ? (JSON.parse(text) as { volumes: Array<{ uuid: string; freeBytes: number | null }> }) : undefined;
+      },
+      15_000,
+      'a heartbeat record',
+    );
     const vols = new Map(record.volumes.map((v) => [v.uuid, v.freeBytes]));
     assert.equal(vols.get(S3_UUID), null, 'S3 free space is unknown (null), not a made-up number');
     assert.equal(typeof vols.get(DIR_UUID), 'number');
@@ -161,12 +200,21 @@ test('S3 going away mid-run: 503 for what needs it, the directory volume keeps s
       assert.equal((await get(onDir)).status, 200, 'the directory volume is unaffected');
     }
     const fresh = makeBlock(1000);
-    const stored = await request(`${ks.url}/${fresh.hash}`, { method: 'PUT', body: fresh.data, headers: bearer(USER_TOKEN), timeoutMs: 30_000 });
+    const stored = await request(`${ks.url}/${fresh.hash}`, {
+      method: 'PUT',
+      body: fresh.data,
+      headers: bearer(USER_TOKEN),
+      timeoutMs: 30_000,
+    });
     assert.equal(stored.status, 200, `PUT during the outage goes to the directory volume: ${stored.body.toString()}`);
   } finally {
     await s3.comeBack();
   }
   const r = await waitFor(async () => ((await get(onS3)).status === 200 ? true : undefined), 20_000, 'S3 blocks served again');
   assert.ok(r);
-  assert.deepEqual((await getStatus(ks)).workers.map((w) => w.pid), pidsBefore, 'no worker was restarted');
+  assert.deepEqual(
+    (await getStatus(ks)).workers.map((w) => w.pid),
+    pidsBefore,
+    'no worker was restarted',
+  );
 });

@@ -42,13 +42,16 @@ test('a trash list is accepted (200) but not carried out; /status.json says tras
   const body = trashListJson([{ locator: `${hash}+${data.length}`, blockMtime: mtime, mountUuid: volumeUuid(0) }]);
   assert.equal(await accept(body), 'Received 1 trash requests\n');
   const q = (await status(ks)).trashQueue;
-  assert.deepEqual({ enabled: q.enabled, listSize: q.listSize, queued: q.queued, inProgress: q.inProgress, done: q.done }, {
-    enabled: false,
-    listSize: 1,
-    queued: 1,
-    inProgress: 0,
-    done: 0,
-  });
+  assert.deepEqual(
+    { enabled: q.enabled, listSize: q.listSize, queued: q.queued, inProgress: q.inProgress, done: q.done },
+    {
+      enabled: false,
+      listSize: 1,
+      queued: 1,
+      inProgress: 0,
+      done: 0,
+    },
+  );
   assert.ok(ks.logs.some((l) => l.message === 'trash list received' && l['count'] === 1));
   assert.deepEqual(await blockFiles(ks.volumeRoot(0), hash), [hash]);
 });

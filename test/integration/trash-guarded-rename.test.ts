@@ -49,10 +49,17 @@ test('a refusal on the first check renames nothing; acceptance trashes; lifetime
   assert.deepEqual(await listFiles(v.root), [`${hash.slice(0, 3)}/${hash}`]);
   assert.equal(await v.trashIf(hash, () => null, 3600, NOW_S), null);
   assert.deepEqual(await listFiles(v.root), [`${hash.slice(0, 3)}/${hash}.trash.${NOW_S + 3600}`]);
-  await assert.rejects(v.trashIf(hash, () => null, 3600, NOW_S), NotFoundError);
+  await assert.rejects(
+    v.trashIf(hash, () => null, 3600, NOW_S),
+    NotFoundError,
+  );
 
   const other = randomBlock();
   await placeOldBlock(v.root, other.hash, other.data, 3600);
   assert.equal(await v.trashIf(other.hash, () => null, 0, NOW_S), null);
-  assert.equal((await listFiles(v.root)).some((f) => f.includes(other.hash)), false, 'lifetime 0 leaves nothing');
+  assert.equal(
+    (await listFiles(v.root)).some((f) => f.includes(other.hash)),
+    false,
+    'lifetime 0 leaves nothing',
+  );
 });

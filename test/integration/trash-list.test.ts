@@ -98,7 +98,11 @@ test('without mount_uuid every trash-allowed volume is considered; each outcome 
   const from = await sendList(trashListJson([{ locator: `${hash}+${data.length}`, blockMtime: mtime }]));
   assert.equal((await trashOutcome(ks, from, hash, V0)).message, 'block trashed');
   assert.equal((await trashOutcome(ks, from, hash, V1)).message, 'trash list entry skipped: block not found on volume');
-  assert.equal(ks.logs.slice(from).some((l) => l.mount === RO && l.locator === `${hash}+${data.length}`), false, 'no job on the read-only volume');
+  assert.equal(
+    ks.logs.slice(from).some((l) => l.mount === RO && l.locator === `${hash}+${data.length}`),
+    false,
+    'no job on the read-only volume',
+  );
 });
 
 test('mount_uuid restricts the entry to that volume', async () => {
@@ -110,7 +114,11 @@ test('mount_uuid restricts the entry to that volume', async () => {
   const from = await sendList(trashListJson([{ locator: `${hash}+${data.length}`, blockMtime: m1, mountUuid: V1 }]));
   assert.equal((await trashOutcome(ks, from, hash, V1)).message, 'block trashed');
   await trashQueueIdle(ks);
-  assert.equal(ks.logs.slice(from).some((l) => l.mount === V0 && String(l.locator).startsWith(hash)), false, 'no job on the other volume');
+  assert.equal(
+    ks.logs.slice(from).some((l) => l.mount === V0 && String(l.locator).startsWith(hash)),
+    false,
+    'no job on the other volume',
+  );
   assert.deepEqual(await blockFiles(roots[0]!, hash), [hash]);
   assert.match((await blockFiles(roots[1]!, hash))[0]!, /\.trash\.\d+$/);
 });
@@ -129,7 +137,11 @@ test('Arvados ordering rule: the newer copy on one volume survives, the old copy
 
 /** Outcome lines of trash jobs for `hash` logged since log index `from`. */
 const outcomesSince = (from: number, hash: string) =>
-  ks.logs.slice(from).filter((l) => String(l.locator).startsWith(hash) && (l.message === 'block trashed' || l.message.startsWith('trash list entry skipped')));
+  ks.logs
+    .slice(from)
+    .filter(
+      (l) => String(l.locator).startsWith(hash) && (l.message === 'block trashed' || l.message.startsWith('trash list entry skipped')),
+    );
 
 for (const order of ['wrong mtime first', 'right mtime first'] as const) {
   test(`two entries for one block with different block_mtime are judged each on its own (${order}); counts add up`, async () => {

@@ -24,8 +24,7 @@ before(async () => {
 });
 after(() => ks?.destroy());
 
-const del = (hash: string, headers: Record<string, string> = adminHeaders) =>
-  fetch(`${ks.url}/${hash}`, { method: 'DELETE', headers });
+const del = (hash: string, headers: Record<string, string> = adminHeaders) => fetch(`${ks.url}/${hash}`, { method: 'DELETE', headers });
 const untrash = (hash: string, headers: Record<string, string> = adminHeaders) =>
   fetch(`${ks.url}/untrash/${hash}`, { method: 'PUT', headers });
 
@@ -85,7 +84,10 @@ test('the sweep deletes expired trash, logs what it deleted, leaves unexpired tr
   const keep = randomBlock();
   const keepName = `${keep.hash}.trash.${Math.floor(Date.now() / 1000) + HOUR}`;
   await placeBlock(ks.volumeRoot(0), keep.hash, keep.data);
-  await fs.rename(path.join(ks.volumeRoot(0), keep.hash.slice(0, 3), keep.hash), path.join(ks.volumeRoot(0), keep.hash.slice(0, 3), keepName));
+  await fs.rename(
+    path.join(ks.volumeRoot(0), keep.hash.slice(0, 3), keep.hash),
+    path.join(ks.volumeRoot(0), keep.hash.slice(0, 3), keepName),
+  );
 
   const from = ks.logs.length;
   assert.equal((await putTrash(ks, trashListJson([{ locator: `${hash}+${data.length}`, blockMtime: mtime, mountUuid: V0 }]))).status, 200);
@@ -105,9 +107,13 @@ test('the sweep deletes expired trash, logs what it deleted, leaves unexpired tr
   assert.deepEqual(await blockFiles(ks.volumeRoot(0), keep.hash), [keepName], 'unexpired trash stays');
 
   // One sweeper per volume: every sweep line for a volume comes from the same worker.
-  const sweepers = (mount: string) => new Set(ks.logs.filter((l) => l.message === 'trash sweep deleted expired blocks' && l.mount === mount).map((l) => l.worker));
+  const sweepers = (mount: string) =>
+    new Set(ks.logs.filter((l) => l.message === 'trash sweep deleted expired blocks' && l.mount === mount).map((l) => l.worker));
   assert.equal(sweepers(V0).size, 1);
-  assert.equal(ks.logs.some((l) => l.message === 'trash sweep failed'), false);
+  assert.equal(
+    ks.logs.some((l) => l.message === 'trash sweep failed'),
+    false,
+  );
 });
 
 test('DELETE, untrash and trash lists need the system root token: 401 without, 403 with another', async () => {

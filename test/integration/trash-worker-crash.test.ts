@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startKeepstore, volumeUuid, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
 import { listFiles } from '../helpers/volume-fixtures.ts';
-import { placeOldBlock, putTrash, randomBlock, status, trashListJson, trashQueueIdle, type WireTrashEntry } from '../helpers/trash-fixtures.ts';
+import {
+  placeOldBlock,
+  putTrash,
+  randomBlock,
+  status,
+  trashListJson,
+  trashQueueIdle,
+  type WireTrashEntry,
+} from '../helpers/trash-fixtures.ts';
 
 const N = 4000;
 const V0 = volumeUuid(0);
@@ -16,7 +24,13 @@ let ks: Keepstore;
 before(async () => {
   ks = await startKeepstore({
     volumeCount: 2,
-    config: { blobSigningTTL: '2s', blobTrashLifetime: '1h', blobTrashCheckInterval: '1h', trashConcurrency: 8, log: { level: 'info', format: 'json' } },
+    config: {
+      blobSigningTTL: '2s',
+      blobTrashLifetime: '1h',
+      blobTrashCheckInterval: '1h',
+      trashConcurrency: 8,
+      log: { level: 'info', format: 'json' },
+    },
   });
   await waitFor(async () => (await status(ks)).workers.every((w) => w.state === 'listening'), 15_000, 'every worker listening');
 });

@@ -27,7 +27,14 @@ runVolumeContract('directory', {
   create: () => makeVolume(base, `c${++n}`),
   async readOnlyTwin(volume) {
     const v = directoryOf(volume);
-    const twin = new DirectoryVolume({ uuid: v.uuid, root: v.root, readOnly: true, replication: v.replication, storageClasses: v.storageClasses, priority: v.priority });
+    const twin = new DirectoryVolume({
+      uuid: v.uuid,
+      root: v.root,
+      readOnly: true,
+      replication: v.replication,
+      storageClasses: v.storageClasses,
+      priority: v.priority,
+    });
     await twin.init();
     return twin;
   },

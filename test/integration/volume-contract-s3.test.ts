@@ -39,20 +39,21 @@ for (const { kind, start } of s3ServerKinds()) {
     return v;
   };
 
-  describe(`on ${kind}`, () => runVolumeContract('s3', {
-    async create() {
-      const bucket = await s3Bucket(server);
-      cleanups.push(() => bucket.remove());
-      // The contract judges the trash guard itself (a TTL of 0 leaves no race to suspect) and
-      // expects lifetime 0 to delete at once, which an S3 volume does only with unsafeDelete.
-      return open(s3Spec(server, bucket.name, { prefixLength: 3, blobSigningTTL: 0, unsafeDelete: true }));
-    },
-    readOnlyTwin: (volume) => open({ ...specOf(volume), readOnly: true }),
-    async corrupt(volume, hash, bytes) {
-      const client = rawClient(server);
-      await putObject(client, specOf(volume).bucket, `${hash.slice(0, 3)}/${hash}`, bytes);
-      client.destroy();
-    },
-    refusesContentMismatch: true,
-  }));
+  describe(`on ${kind}`, () =>
+    runVolumeContract('s3', {
+      async create() {
+        const bucket = await s3Bucket(server);
+        cleanups.push(() => bucket.remove());
+        // The contract judges the trash guard itself (a TTL of 0 leaves no race to suspect) and
+        // expects lifetime 0 to delete at once, which an S3 volume does only with unsafeDelete.
+        return open(s3Spec(server, bucket.name, { prefixLength: 3, blobSigningTTL: 0, unsafeDelete: true }));
+      },
+      readOnlyTwin: (volume) => open({ ...specOf(volume), readOnly: true }),
+      async corrupt(volume, hash, bytes) {
+        const client = rawClient(server);
+        await putObject(client, specOf(volume).bucket, `${hash.slice(0, 3)}/${hash}`, bytes);
+        client.destroy();
+      },
+      refusesContentMismatch: true,
+    }));
 }

@@ -70,7 +70,10 @@ test('absent blocks: stat null, openRead/touch/trashIf NotFoundError; bad hashes
   assert.equal(await vol.stat(hash), null);
   await assert.rejects(vol.openRead(hash), NotFoundError);
   await assert.rejects(vol.touch(hash), NotFoundError);
-  await assert.rejects(vol.trashIf(hash, () => null, 0, 1000), NotFoundError);
+  await assert.rejects(
+    vol.trashIf(hash, () => null, 0, 1000),
+    NotFoundError,
+  );
   assert.equal(await vol.verifyStored(hash), 'missing');
   for (const bad of ['../../etc/passwd', hash.toUpperCase(), hash.slice(1), `${hash}x`]) {
     await assert.rejects(vol.stat(bad), InvalidLocatorError);
@@ -204,8 +207,14 @@ test('index: prefix filter, temp and trash skipped, exact nanosecond mtimes', as
   }
   assert.deepEqual((await collect(v.index('ab'))).map((e) => e.hash).sort(), hashes.slice(0, 3));
   assert.deepEqual((await collect(v.index('abc'))).map((e) => e.hash).sort(), hashes.slice(0, 2));
-  assert.deepEqual((await collect(v.index('abc1'))).map((e) => e.hash), [hashes[1]]);
-  assert.deepEqual((await collect(v.index(hashes[3]!))).map((e) => e.hash), [hashes[3]]);
+  assert.deepEqual(
+    (await collect(v.index('abc1'))).map((e) => e.hash),
+    [hashes[1]],
+  );
+  assert.deepEqual(
+    (await collect(v.index(hashes[3]!))).map((e) => e.hash),
+    [hashes[3]],
+  );
   assert.deepEqual(await collect(v.index('0')), []);
   assert.deepEqual(await collect(v.index('eee')), [], 'missing directory is just empty');
 });
@@ -242,4 +251,3 @@ function specOf(v: DirectoryVolume) {
     priority: v.priority,
   };
 }
-

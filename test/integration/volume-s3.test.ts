@@ -122,7 +122,10 @@ for (const { kind, start } of s3ServerKinds()) {
           for (let len = 1; len <= 32; len++) {
             const prefix = b.hash.slice(0, len);
             const got = (await collect(f.volume.index(prefix))).map((e) => e.hash).sort();
-            const want = blocks.map((x) => x.hash).filter((h) => h.startsWith(prefix)).sort();
+            const want = blocks
+              .map((x) => x.hash)
+              .filter((h) => h.startsWith(prefix))
+              .sort();
             assert.deepEqual(got, want, `prefix ${prefix}`);
           }
         }
@@ -192,10 +195,15 @@ for (const { kind, start } of s3ServerKinds()) {
       await put(f.volume, hash, data);
       const stat = await f.volume.stat(hash);
       const seen: bigint[] = [];
-      const reason = await f.volume.trashIf(hash, (s) => {
+      const reason = await f.volume.trashIf(
+        hash,
+        (s) => {
           seen.push(s.mtimeNs);
           return 'too young';
-        }, 3600, Math.floor(Date.now() / 1000));
+        },
+        3600,
+        Math.floor(Date.now() / 1000),
+      );
       assert.equal(reason, 'too young');
       assert.deepEqual(seen, [stat!.mtimeNs]);
       assert.deepEqual(await listKeys(f.client, f.bucket), [hash, `recent/${hash}`]);
@@ -224,7 +232,10 @@ for (const { kind, start } of s3ServerKinds()) {
       await f.volume.trashIf(hash, acceptAll, 60, now);
       assert.deepEqual(await collect(f.volume.emptyTrash(now + 30)), [], 'lifetime not over');
       const swept = await collect(f.volume.emptyTrash(now + 120));
-      assert.deepEqual(swept.map((e) => e.hash), [hash]);
+      assert.deepEqual(
+        swept.map((e) => e.hash),
+        [hash],
+      );
       assert.deepEqual(await listKeys(f.client, f.bucket), []);
     });
 
@@ -237,7 +248,7 @@ for (const { kind, start } of s3ServerKinds()) {
         // Another server trashed it meanwhile (its guard saw an older mtime): copy + delete.
         assert.equal(await f.volume.trashIf(b.hash, acceptAll, 60, Math.floor(Date.now() / 1000)), null);
       }
-      const [viaStat, viaTouch, viaSweep] = blocks as [typeof blocks[0], typeof blocks[0], typeof blocks[0]];
+      const [viaStat, viaTouch, viaSweep] = blocks as [(typeof blocks)[0], (typeof blocks)[0], (typeof blocks)[0]];
       assert.equal((await f.volume.stat(viaStat.hash))?.size, 11, 'stat restored it');
       assert.equal((await f.volume.touch(viaTouch.hash)).size, 12, 'touch restored it');
       // Lifetime over: the leftover trash copies of the two blocks back in place go; the third
@@ -283,10 +294,16 @@ for (const { kind, start } of s3ServerKinds()) {
       await server.goAway();
       try {
         await assert.rejects(f.volume.stat(hash), VolumeUnavailableError);
-        await assert.rejects(f.volume.openRead(hash), (err: Error) => err instanceof VolumeUnavailableError && err.message.includes('zzzzz-nyw5e-5300000000000s3'));
+        await assert.rejects(
+          f.volume.openRead(hash),
+          (err: Error) => err instanceof VolumeUnavailableError && err.message.includes('zzzzz-nyw5e-5300000000000s3'),
+        );
         await assert.rejects(collect(f.volume.index('')), VolumeUnavailableError);
         // After those failures a write checks S3 before it takes a byte: refused, 503.
-        await assert.rejects(f.volume.beginWrite(randomBlock(5).hash), (err: Error) => err instanceof WriteFailedError && /S3 unavailable/.test(err.message));
+        await assert.rejects(
+          f.volume.beginWrite(randomBlock(5).hash),
+          (err: Error) => err instanceof WriteFailedError && /S3 unavailable/.test(err.message),
+        );
       } finally {
         await server.comeBack();
       }

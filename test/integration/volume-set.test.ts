@@ -16,16 +16,7 @@ import {
 import { DirectoryVolume } from '../../packages/server/src/volume/directory/directory-volume.ts';
 import type { Volume } from '../../packages/server/src/volume/volume.ts';
 import { VolumeSet } from '../../packages/server/src/volume/volume-set.ts';
-import {
-  exists,
-  failingSource,
-  listFiles,
-  makeTempDir,
-  makeVolume,
-  placeBlock,
-  randomBlock,
-  waitFor,
-} from '../helpers/volume-fixtures.ts';
+import { exists, failingSource, listFiles, makeTempDir, makeVolume, placeBlock, randomBlock, waitFor } from '../helpers/volume-fixtures.ts';
 import { MD5_COLLISION } from '../helpers/md5-collision.ts';
 
 let base: string;
@@ -58,7 +49,10 @@ function rootOf(v: Volume | undefined): string {
 test('list is in uuid order; get; duplicate uuids rejected', async () => {
   const [a, b, c] = await volumes(3);
   const set = new VolumeSet([c!, a!, b!]);
-  assert.deepEqual(set.list.map((v) => v.uuid), [a!.uuid, b!.uuid, c!.uuid]);
+  assert.deepEqual(
+    set.list.map((v) => v.uuid),
+    [a!.uuid, b!.uuid, c!.uuid],
+  );
   assert.equal(set.get(b!.uuid), b);
   assert.equal(set.get('nope'), undefined);
   assert.throws(() => new VolumeSet([a!, a!]), /duplicate/);
@@ -71,7 +65,10 @@ test('store then locate and read: the block lands on the first volume in rendezv
     const { data, hash } = randomBlock(10_000 + i);
     const first = rendezvousOrder(hash, vols)[0]!;
     assert.equal(set.order(hash)[0], first);
-    assert.deepEqual((await set.writeTargets(hash, data.length)).map((v) => v.uuid), set.order(hash).map((v) => v.uuid));
+    assert.deepEqual(
+      (await set.writeTargets(hash, data.length)).map((v) => v.uuid),
+      set.order(hash).map((v) => v.uuid),
+    );
     const res = await set.store(hash, Readable.from([data]), { expectedSize: data.length });
     assert.equal(res.volume, first);
     assert.equal(res.touchedExisting, false);
@@ -125,9 +122,11 @@ test('hash mismatch, size mismatch, too large: rejected and nothing left behind'
     set.store(hash, Readable.from([data]), { expectedSize: data.length + 1 }),
     (err: unknown) => err instanceof BadRequestError && /size mismatch/.test(err.message),
   );
-  const big = Readable.from((function* () {
-    for (let i = 0; i < 65; i++) yield Buffer.alloc(1024 * 1024, i);
-  })());
+  const big = Readable.from(
+    (function* () {
+      for (let i = 0; i < 65; i++) yield Buffer.alloc(1024 * 1024, i);
+    })(),
+  );
   await assert.rejects(set.store(wrong, big, { expectedSize: null }), TooLargeError);
   assert.deepEqual(await allFiles(vols), []);
 });
@@ -156,7 +155,10 @@ test('a source that fails mid-stream: its own error, no block, no temp file', as
   const set = new VolumeSet(vols);
   const { data, hash } = randomBlock(100_000);
   const boom = Object.assign(new Error('client went away'), { code: 'ECONNRESET' });
-  await assert.rejects(set.store(hash, failingSource(data.subarray(0, 50_000), boom), { expectedSize: data.length }), (err) => err === boom);
+  await assert.rejects(
+    set.store(hash, failingSource(data.subarray(0, 50_000), boom), { expectedSize: data.length }),
+    (err) => err === boom,
+  );
   assert.deepEqual(await allFiles(vols), []);
 });
 
@@ -198,7 +200,10 @@ test('a real MD5 collision (stored copy hashes to its name, other bytes): HashCo
   const set = new VolumeSet(vols);
   const { hash, a, b } = MD5_COLLISION;
   const p = await placeBlock(rootOf(set.order(hash)[1]), hash, a);
-  await assert.rejects(set.store(hash, Readable.from([b]), { expectedSize: null }), (err: unknown) => err instanceof HashCollisionError && err.status === 500);
+  await assert.rejects(
+    set.store(hash, Readable.from([b]), { expectedSize: null }),
+    (err: unknown) => err instanceof HashCollisionError && err.status === 500,
+  );
   assert.ok((await fs.readFile(p)).equals(a));
   assert.deepEqual(await allFiles(vols), [`${hash.slice(0, 3)}/${hash}`]);
 });
@@ -240,7 +245,10 @@ test('all volumes full: FullError (507) before reading anything', async () => {
   const set = new VolumeSet(vols);
   const { data, hash } = randomBlock();
   const source = Readable.from([data]);
-  await assert.rejects(set.store(hash, source, { expectedSize: Number.MAX_SAFE_INTEGER }), (err: unknown) => err instanceof FullError && err.status === 507);
+  await assert.rejects(
+    set.store(hash, source, { expectedSize: Number.MAX_SAFE_INTEGER }),
+    (err: unknown) => err instanceof FullError && err.status === 507,
+  );
   assert.equal(source.readableEnded, false, 'the caller still owns the untouched source');
   assert.deepEqual(await set.writeTargets(hash, Number.MAX_SAFE_INTEGER), []);
 });

@@ -43,7 +43,11 @@ test('untrash restores the copy with the latest deadline', async () => {
   const v = await makeVolume(base, 'untrash');
   const { hash } = randomBlock();
   // Distinct contents make it visible which trash copy came back.
-  for (const [content, now] of [['early', NOW], ['latest', NOW + 500], ['middle', NOW + 100]] as const) {
+  for (const [content, now] of [
+    ['early', NOW],
+    ['latest', NOW + 500],
+    ['middle', NOW + 100],
+  ] as const) {
     await placeBlock(v.root, hash, Buffer.from(content));
     await v.trashIf(hash, ACCEPT, 1000, now);
   }
@@ -106,10 +110,7 @@ test('removeAbandonedWrites deletes old temp files only; 0 deletes all of them',
   assert.equal(await exists(arvadosStyle), false);
   assert.equal(await exists(fresh), true);
   assert.equal(await v.removeAbandonedWrites(0), 1);
-  assert.deepEqual(await listFiles(v.root), [
-    `${hash.slice(0, 3)}/${hash}`,
-    `${hash.slice(0, 3)}/${hash}.trash.${NOW + 10}`,
-  ]);
+  assert.deepEqual(await listFiles(v.root), [`${hash.slice(0, 3)}/${hash}`, `${hash.slice(0, 3)}/${hash}.trash.${NOW + 10}`]);
 });
 
 test('a temp file of a write in progress survives the periodic sweep', async () => {

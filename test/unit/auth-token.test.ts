@@ -56,7 +56,11 @@ describe('the api_token query parameter', () => {
   });
 
   it('given twice with different values is a 400, whatever the order', () => {
-    for (const values of [[TOKEN, 'other'], ['other', TOKEN], [TOKEN, '']]) {
+    for (const values of [
+      [TOKEN, 'other'],
+      ['other', TOKEN],
+      [TOKEN, ''],
+    ]) {
       assert.throws(() => requestToken(fakeRequest({ api_token: values })), { status: 400, message: 'conflicting api_token parameters' });
     }
   });

@@ -75,8 +75,15 @@ describe('defaults', () => {
     assert.deepEqual(
       { ...c.volumes[0] },
       {
-        uuid: UUID1, root: '/a', driver: 'directory', readOnly: true, replication: 1, storageClasses: ['default'], priority: 0,
-        blobSigningTTL: 336 * 3600_000, blobTrashLifetime: 336 * 3600_000,
+        uuid: UUID1,
+        root: '/a',
+        driver: 'directory',
+        readOnly: true,
+        replication: 1,
+        storageClasses: ['default'],
+        priority: 0,
+        blobSigningTTL: 336 * 3600_000,
+        blobTrashLifetime: 336 * 3600_000,
       },
     );
   });
@@ -86,11 +93,26 @@ describe('defaults', () => {
     assert.deepEqual(
       { ...c.volumes[0] },
       {
-        uuid: UUID1, driver: 's3', readOnly: false, replication: 1, storageClasses: ['default'], priority: 0,
-        blobSigningTTL: 336 * 3600_000, blobTrashLifetime: 336 * 3600_000,
-        bucket: 'keep', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', accessKeyId: '', secretAccessKey: '',
-        usePathStyle: false, prefixLength: 0, indexPageSize: 1000,
-        connectTimeout: 60_000, readTimeout: 600_000, raceWindow: 24 * 3600_000, unsafeDelete: false,
+        uuid: UUID1,
+        driver: 's3',
+        readOnly: false,
+        replication: 1,
+        storageClasses: ['default'],
+        priority: 0,
+        blobSigningTTL: 336 * 3600_000,
+        blobTrashLifetime: 336 * 3600_000,
+        bucket: 'keep',
+        endpoint: 'http://127.0.0.1:9000',
+        region: 'us-east-1',
+        accessKeyId: '',
+        secretAccessKey: '',
+        usePathStyle: false,
+        prefixLength: 0,
+        indexPageSize: 1000,
+        connectTimeout: 60_000,
+        readTimeout: 600_000,
+        raceWindow: 24 * 3600_000,
+        unsafeDelete: false,
       },
     );
     const aws = configFromObject({ volumes: [{ uuid: UUID1, driver: 's3', bucket: 'keep', region: 'eu-west-1', readTimeout: '30s' }] });
@@ -122,7 +144,10 @@ describe('defaults', () => {
         { uuid: UUID1, root: '/b', storageClasses: ['cold'] },
       ],
     });
-    assert.deepEqual(c.volumes.map((v) => v.priority), [10, -5]);
+    assert.deepEqual(
+      c.volumes.map((v) => v.priority),
+      [10, -5],
+    );
   });
 
   test('listenHostPort splits host and port (IPv6 too)', () => {
@@ -137,11 +162,28 @@ const UUID_S = 'zzzzz-bi6l4-000000000000001';
 describe('the three redis forms', () => {
   test('url, sentinels (role master) and cluster are accepted, with their defaults', () => {
     const uuid = UUID_S;
-    assert.deepEqual(configFromObject({ uuid, redis: { url: 'redis://r:6379/0' } }).redis, { url: 'redis://r:6379/0', keyPrefix: 'keepstore:', heartbeatInterval: 5000 });
-    const sentinel = configFromObject({ uuid, redis: { sentinels: [{ host: 's1', port: 26379 }], name: 'keep', role: 'master', sentinelPassword: 'x' } }).redis!;
+    assert.deepEqual(configFromObject({ uuid, redis: { url: 'redis://r:6379/0' } }).redis, {
+      url: 'redis://r:6379/0',
+      keyPrefix: 'keepstore:',
+      heartbeatInterval: 5000,
+    });
+    const sentinel = configFromObject({
+      uuid,
+      redis: { sentinels: [{ host: 's1', port: 26379 }], name: 'keep', role: 'master', sentinelPassword: 'x' },
+    }).redis!;
     assert.deepEqual(sentinel.sentinels, [{ host: 's1', port: 26379 }]);
     assert.equal(sentinel.name, 'keep');
-    const cluster = configFromObject({ uuid, redis: { cluster: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }], password: 'p', tls: true } }).redis!;
+    const cluster = configFromObject({
+      uuid,
+      redis: {
+        cluster: [
+          { host: 'a', port: 7000 },
+          { host: 'b', port: 7001 },
+        ],
+        password: 'p',
+        tls: true,
+      },
+    }).redis!;
     assert.equal(cluster.cluster!.length, 2);
     assert.equal(configFromObject({ uuid, redis: { url: 'redis://r' } }).uuid, uuid);
     assert.equal(configFromObject({}).uuid, 'zzzzz-bi6l4-000000000000000', 'the default uuid without redis');
@@ -161,15 +203,44 @@ describe('every error names the field', () => {
     ['unknown driver', { volumes: [{ uuid: UUID0, root: '/a', driver: 'nfs' }] }, /volumes\.0\.driver: /],
     ['s3 without bucket', { volumes: [{ uuid: UUID0, driver: 's3', endpoint: 'http://x:9000' }] }, /volumes\.0\.bucket: /],
     ['s3 on AWS without region', { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep' }] }, /volumes\.0\.region: region is required/],
-    ['s3 prefixLength 33', { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', region: 'r', prefixLength: 33 }] }, /volumes\.0\.prefixLength: /],
-    ['s3 endpoint not a URL', { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', endpoint: 'minio:9000' }] }, /volumes\.0\.endpoint: /],
-    ['s3 key id without secret', { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', region: 'r', accessKeyId: 'k' }] }, /volumes\.0\.secretAccessKey: /],
-    ['s3 readTimeout 0', { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', region: 'r', readTimeout: '0s' }] }, /volumes\.0\.readTimeout: /],
-    ['s3 field on a directory volume', { volumes: [{ uuid: UUID0, root: '/a', bucket: 'keep' }] }, /volumes\.0: Unrecognized key: "bucket"/],
+    [
+      's3 prefixLength 33',
+      { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', region: 'r', prefixLength: 33 }] },
+      /volumes\.0\.prefixLength: /,
+    ],
+    [
+      's3 endpoint not a URL',
+      { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', endpoint: 'minio:9000' }] },
+      /volumes\.0\.endpoint: /,
+    ],
+    [
+      's3 key id without secret',
+      { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', region: 'r', accessKeyId: 'k' }] },
+      /volumes\.0\.secretAccessKey: /,
+    ],
+    [
+      's3 readTimeout 0',
+      { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', region: 'r', readTimeout: '0s' }] },
+      /volumes\.0\.readTimeout: /,
+    ],
+    [
+      's3 field on a directory volume',
+      { volumes: [{ uuid: UUID0, root: '/a', bucket: 'keep' }] },
+      /volumes\.0: Unrecognized key: "bucket"/,
+    ],
     ['replication 0', { volumes: [{ uuid: UUID0, root: '/a', replication: 0 }] }, /volumes\.0\.replication: /],
     ['no storage classes', { volumes: [{ uuid: UUID0, root: '/a', storageClasses: [] }] }, /volumes\.0\.storageClasses: /],
     ['no volumes', { volumes: [] }, /^\s*volumes: /m],
-    ['duplicate volume uuid', { volumes: [{ uuid: UUID0, root: '/a' }, { uuid: UUID0, root: '/b' }] }, /volumes\.1\.uuid: duplicate/],
+    [
+      'duplicate volume uuid',
+      {
+        volumes: [
+          { uuid: UUID0, root: '/a' },
+          { uuid: UUID0, root: '/b' },
+        ],
+      },
+      /volumes\.1\.uuid: duplicate/,
+    ],
     ['listen without port', { listen: 'localhost' }, /^\s*listen: /m],
     ['listen port too big', { listen: '127.0.0.1:70000' }, /^\s*listen: .*65535/m],
     ['bad duration unit', { blobSigningTTL: '5x' }, /^\s*blobSigningTTL: .*"5x"/m],
@@ -181,15 +252,31 @@ describe('every error names the field', () => {
     ['redis url', { uuid: UUID_S, redis: { url: 'http://x' } }, /^\s*redis\.url: /m],
     ['redis without uuid', { redis: { url: 'redis://x' } }, /^\s*uuid: required when redis is configured/m],
     ['redis with no form', { uuid: UUID_S, redis: {} }, /^\s*redis: set one of url, sentinels or cluster/m],
-    ['redis with two forms', { uuid: UUID_S, redis: { url: 'redis://x', cluster: [{ host: 'a', port: 1 }] } }, /^\s*redis\.cluster: set one of url, sentinels or cluster, not url and cluster/m],
-    ['redis sentinels without name', { uuid: UUID_S, redis: { sentinels: [{ host: 'a', port: 26379 }] } }, /^\s*redis\.name: required with sentinels/m],
+    [
+      'redis with two forms',
+      { uuid: UUID_S, redis: { url: 'redis://x', cluster: [{ host: 'a', port: 1 }] } },
+      /^\s*redis\.cluster: set one of url, sentinels or cluster, not url and cluster/m,
+    ],
+    [
+      'redis sentinels without name',
+      { uuid: UUID_S, redis: { sentinels: [{ host: 'a', port: 26379 }] } },
+      /^\s*redis\.name: required with sentinels/m,
+    ],
     ['redis sentinels empty', { uuid: UUID_S, redis: { sentinels: [], name: 'm' } }, /^\s*redis\.sentinels: needs at least one sentinel/m],
-    ['redis sentinel role other than master', { uuid: UUID_S, redis: { sentinels: [{ host: 'a', port: 1 }], name: 'm', role: 'slave' } }, /^\s*redis\.role: /m],
+    [
+      'redis sentinel role other than master',
+      { uuid: UUID_S, redis: { sentinels: [{ host: 'a', port: 1 }], name: 'm', role: 'slave' } },
+      /^\s*redis\.role: /m,
+    ],
     ['redis name without sentinels', { uuid: UUID_S, redis: { url: 'redis://x', name: 'm' } }, /^\s*redis\.name: only with sentinels/m],
     ['redis cluster without nodes', { uuid: UUID_S, redis: { cluster: [] } }, /^\s*redis\.cluster: needs at least one node/m],
     ['redis cluster node without port', { uuid: UUID_S, redis: { cluster: [{ host: 'a' }] } }, /^\s*redis\.cluster\.0\.port: /m],
     ['redis password with url', { uuid: UUID_S, redis: { url: 'redis://x', password: 'p' } }, /^\s*redis\.password: not with url/m],
-    ['redis keyPrefix with a brace', { uuid: UUID_S, redis: { url: 'redis://x', keyPrefix: 'a{b}:' } }, /^\s*redis\.keyPrefix: must not contain/m],
+    [
+      'redis keyPrefix with a brace',
+      { uuid: UUID_S, redis: { url: 'redis://x', keyPrefix: 'a{b}:' } },
+      /^\s*redis\.keyPrefix: must not contain/m,
+    ],
     ['pullConcurrency 0', { pullConcurrency: 0 }, /^\s*pullConcurrency: /m],
     ['blobSigning not a boolean', { blobSigning: 'yes' }, /^\s*blobSigning: /m],
     ['key and key file', { blobSigningKey: 'k', blobSigningKeyFile: 'f' }, /blobSigningKeyFile: .*not both/],
@@ -235,7 +322,14 @@ describe('files', () => {
     const file = path.join(sub, 'keep.json');
     await fs.writeFile(
       file,
-      JSON.stringify({ blobSigning: true, blobSigningKeyFile: 'signing.key', volumes: [{ uuid: UUID0, root: '../vol0' }, { uuid: UUID1, root: '/abs/vol1' }] }),
+      JSON.stringify({
+        blobSigning: true,
+        blobSigningKeyFile: 'signing.key',
+        volumes: [
+          { uuid: UUID0, root: '../vol0' },
+          { uuid: UUID1, root: '/abs/vol1' },
+        ],
+      }),
     );
     const c = loadConfig(file, {});
     assert.equal(c.source, file);
@@ -248,7 +342,10 @@ describe('files', () => {
   test('an unreadable key file names blobSigningKeyFile', async () => {
     const file = path.join(dir, 'nokey.json');
     await fs.writeFile(file, JSON.stringify({ blobSigning: true, blobSigningKeyFile: 'missing.key' }));
-    assert.throws(() => loadConfig(file, {}), (err: Error) => err instanceof ConfigError && /blobSigningKeyFile/.test(err.message) && /ENOENT/.test(err.message));
+    assert.throws(
+      () => loadConfig(file, {}),
+      (err: Error) => err instanceof ConfigError && /blobSigningKeyFile/.test(err.message) && /ENOENT/.test(err.message),
+    );
   });
 
   test('YAML by extension', async () => {
@@ -264,7 +361,10 @@ describe('files', () => {
   test('YAML errors name the field too', async () => {
     const file = path.join(dir, 'bad.yml');
     await fs.writeFile(file, 'workers: 0\n');
-    assert.throws(() => loadConfig(file, {}), (err: Error) => err instanceof ConfigError && /workers: /.test(err.message) && err.message.includes(file));
+    assert.throws(
+      () => loadConfig(file, {}),
+      (err: Error) => err instanceof ConfigError && /workers: /.test(err.message) && err.message.includes(file),
+    );
   });
 
   test('KEEPSTORE_CONFIG is used when no --config is given; --config wins', async () => {
@@ -278,9 +378,15 @@ describe('files', () => {
 
   test('a missing file and unparsable JSON are ConfigErrors naming the file', async () => {
     const missing = path.join(dir, 'nope.json');
-    assert.throws(() => loadConfig(missing, {}), (err: Error) => err instanceof ConfigError && err.message.includes(missing));
+    assert.throws(
+      () => loadConfig(missing, {}),
+      (err: Error) => err instanceof ConfigError && err.message.includes(missing),
+    );
     const broken = path.join(dir, 'broken.json');
     await fs.writeFile(broken, '{"workers": 2,');
-    assert.throws(() => loadConfig(broken, {}), (err: Error) => err instanceof ConfigError && err.message.includes(broken));
+    assert.throws(
+      () => loadConfig(broken, {}),
+      (err: Error) => err instanceof ConfigError && err.message.includes(broken),
+    );
   });
 });

@@ -35,10 +35,12 @@ const compose = YAML.parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), '
 
 /** `host:container[:mode]` mounts of a service: container path -> host path or named volume. */
 function mounts(service: Service): Map<string, string> {
-  return new Map((service.volumes ?? []).map((v) => {
-    const [source, target] = v.split(':');
-    return [target!, source!];
-  }));
+  return new Map(
+    (service.volumes ?? []).map((v) => {
+      const [source, target] = v.split(':');
+      return [target!, source!];
+    }),
+  );
 }
 
 /** The keepstore services: those started with --config. */
@@ -86,7 +88,10 @@ test('each config is valid and matches its service: port mapping, publicUrl, hea
     const { host, port } = listenHostPort(config.listen);
     assert.equal(host, '0.0.0.0', `${name} listens on every interface inside its container`);
     const mapped = (service.ports ?? []).map((p) => p.split(':'));
-    assert.ok(mapped.some(([, container]) => Number(container) === port), `${name}: the container port is ${port}`);
+    assert.ok(
+      mapped.some(([, container]) => Number(container) === port),
+      `${name}: the container port is ${port}`,
+    );
     for (const [hostPort] of mapped) {
       assert.ok(!hostPorts.has(hostPort!), `host port ${hostPort} used once`);
       hostPorts.add(hostPort!);
@@ -111,7 +116,11 @@ test('each config is valid and matches its service: port mapping, publicUrl, hea
 });
 
 test('the S3 keepstore: its bucket is on the MinIO service, created by a one-shot service it waits for', () => {
-  const s3 = keepstores.flatMap(([name, s]) => loadMounted(name, s).config.volumes.filter((v) => v.driver === 's3').map((v) => ({ name, service: s, volume: v })));
+  const s3 = keepstores.flatMap(([name, s]) =>
+    loadMounted(name, s)
+      .config.volumes.filter((v) => v.driver === 's3')
+      .map((v) => ({ name, service: s, volume: v })),
+  );
   assert.equal(s3.length, 1, 'one keepstore with an S3 volume');
   const { name, service, volume } = s3[0]!;
   if (volume.driver !== 's3') return;

@@ -41,7 +41,11 @@ const hash = (i: number): string => i.toString(16).padStart(32, '0');
 test('pull: server lists interned once across batches; each job gets its own servers', async () => {
   const peers = [['http://a:1'], ['http://b:1', 'http://a:1'], ['http://c:1']];
   const n = 25_000; // three batches of at most 10 000
-  const entries = Array.from({ length: n }, (_, i) => ({ locator: `${hash(i)}+${i}`, servers: peers[i % 3], mount_uuid: i === n - 1 ? 'zzzzz-nyw5e-000000000000001' : null }));
+  const entries = Array.from({ length: n }, (_, i) => ({
+    locator: `${hash(i)}+${i}`,
+    servers: peers[i % 3],
+    mount_uuid: i === n - 1 ? 'zzzzz-nyw5e-000000000000001' : null,
+  }));
   const { snapshot, batches } = await upload('pull', JSON.stringify(entries));
   assert.equal(batches, 3);
   assert.equal(snapshot.kind, 'pull');
@@ -51,7 +55,13 @@ test('pull: server lists interned once across batches; each job gets its own ser
     const item = snapshot.items[i]!;
     assert.equal(itemLocator(item), `${hash(i)}+${i}`);
     const job = LIST_KINDS.pull.toJob(item, 'zzzzz-nyw5e-000000000000002', snapshot.serverLists);
-    assert.deepEqual(job, { kind: 'pull', locator: `${hash(i)}+${i}`, servers: peers[i % 3], volume: 'zzzzz-nyw5e-000000000000002', pinned: i === n - 1 });
+    assert.deepEqual(job, {
+      kind: 'pull',
+      locator: `${hash(i)}+${i}`,
+      servers: peers[i % 3],
+      volume: 'zzzzz-nyw5e-000000000000002',
+      pinned: i === n - 1,
+    });
   }
   assert.equal(itemMount(snapshot.items[n - 1]!), 'zzzzz-nyw5e-000000000000001');
 });
@@ -61,5 +71,10 @@ test('trash: items carry block_mtime exactly; no server lists', async () => {
   const { snapshot } = await upload('trash', body);
   assert.deepEqual(snapshot.serverLists, []);
   assert.deepEqual(snapshot.items, [[`${hash(1)}+1`, '1700000000123456789', null]]);
-  assert.deepEqual(LIST_KINDS.trash.toJob(snapshot.items[0]!, 'v', snapshot.serverLists), { kind: 'trash', locator: `${hash(1)}+1`, blockMtime: '1700000000123456789', volume: 'v' });
+  assert.deepEqual(LIST_KINDS.trash.toJob(snapshot.items[0]!, 'v', snapshot.serverLists), {
+    kind: 'trash',
+    locator: `${hash(1)}+1`,
+    blockMtime: '1700000000123456789',
+    volume: 'v',
+  });
 });

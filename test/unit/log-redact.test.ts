@@ -28,9 +28,15 @@ test('the access log path uses the same function (after percent-decoding)', () =
 });
 
 test('redactValue copies what it changes and returns everything else as is', () => {
-  const entries = [{ locator: SIGNED, servers: ['http://a'] }, { locator: LOCATOR, servers: ['http://b'] }];
+  const entries = [
+    { locator: SIGNED, servers: ['http://a'] },
+    { locator: LOCATOR, servers: ['http://b'] },
+  ];
   const redacted = redactValue({ count: 2, entries }) as { entries: Array<{ locator: string }> };
-  assert.deepEqual(redacted.entries.map((e) => e.locator), [LOCATOR, LOCATOR]);
+  assert.deepEqual(
+    redacted.entries.map((e) => e.locator),
+    [LOCATOR, LOCATOR],
+  );
   assert.equal(entries[0]!.locator, SIGNED, 'the caller still has its own entry');
   assert.equal(redacted.entries[1], entries[1], 'an unchanged entry is not copied');
   const clean = { a: 1, b: ['x'] };
@@ -41,10 +47,16 @@ for (const format of ['json', 'text'] as const) {
   test(`every ${format} line at debug level is redacted: message, fields, nested entries, errors`, () => {
     const log = createLogger({ level: 'debug', format, role: 'worker', worker: 0 });
     const out: string[] = [];
-    log.clear().add(new winston.transports.Stream({ stream: new Writable({ write: (c: Buffer, _e, cb) => {
-      out.push(c.toString());
-      cb();
-    } }) }));
+    log.clear().add(
+      new winston.transports.Stream({
+        stream: new Writable({
+          write: (c: Buffer, _e, cb) => {
+            out.push(c.toString());
+            cb();
+          },
+        }),
+      }),
+    );
     log.debug(`pulling ${SIGNED}`, { locator: SIGNED, entries: [{ locator: SIGNED, blockMtime: '1' }], nested: { deeper: [SIGNED] } });
     log.error('failed', { error: new Error(`GET /${SIGNED} refused`) });
     const text = out.join('');

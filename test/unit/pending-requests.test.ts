@@ -24,7 +24,14 @@ test('a request to a peer that goes away fails at once, not at its timeout', asy
 test('a fan-out settles with the answers of the peers still there', async () => {
   const pending = new PendingRequests<number, string>();
   let id = 0;
-  const replies = pending.request([1, 2, 3], (_peer, i) => ((id = i), true), fanOut);
+  const replies = pending.request(
+    [1, 2, 3],
+    (_peer, i) => {
+      id = i;
+      return true;
+    },
+    fanOut,
+  );
   pending.answer(id, 1, 'one');
   pending.answer(id, 99, 'foreign'); // a peer that was never asked
   pending.forget(2, new Error('gone'));
@@ -35,13 +42,28 @@ test('a fan-out settles with the answers of the peers still there', async () => 
 test('a fan-out that reaches nobody resolves empty; a single request rejects', async () => {
   const pending = new PendingRequests<number, string>();
   assert.deepEqual(await pending.request([1], () => false, fanOut), []);
-  await assert.rejects(pending.request([1], () => false, single, () => new Error('unreachable')), /unreachable/);
+  await assert.rejects(
+    pending.request(
+      [1],
+      () => false,
+      single,
+      () => new Error('unreachable'),
+    ),
+    /unreachable/,
+  );
 });
 
 test('the timeout names the peers that stayed silent', async () => {
   const pending = new PendingRequests<number, string>();
   let id = 0;
-  const replies = pending.request([4, 5], (_peer, i) => ((id = i), true), { ...fanOut, timeoutMs: 10 });
+  const replies = pending.request(
+    [4, 5],
+    (_peer, i) => {
+      id = i;
+      return true;
+    },
+    { ...fanOut, timeoutMs: 10 },
+  );
   pending.answer(id, 4, 'four');
   await assert.rejects(replies, /no answer from 5$/);
 });
@@ -49,7 +71,14 @@ test('the timeout names the peers that stayed silent', async () => {
 test('a refusal fails the request with the given error', async () => {
   const pending = new PendingRequests<number, string>();
   let id = 0;
-  const reply = pending.request([1], (_peer, i) => ((id = i), true), single);
+  const reply = pending.request(
+    [1],
+    (_peer, i) => {
+      id = i;
+      return true;
+    },
+    single,
+  );
   pending.refuse(id, 1, new Error('bad request'));
   await assert.rejects(reply, /bad request/);
 });

@@ -1,14 +1,23 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rendezvousOrder } from '../../packages/protocol/src/index.ts';
-import { FREE_SPACE_MARGIN, UNKNOWN_FREE_SPACE, placeBlock, type FreeSpaceView, type PlacementVolume } from '../../packages/server/src/volume/placement.ts';
+import {
+  FREE_SPACE_MARGIN,
+  UNKNOWN_FREE_SPACE,
+  placeBlock,
+  type FreeSpaceView,
+  type PlacementVolume,
+} from '../../packages/server/src/volume/placement.ts';
 
 const HASH = 'acbd18db4cc2f85cedef654fccc4a4d8';
 const uuid = (n: number) => `zzzzz-nyw5e-00000000000000${n}`;
 // With equal priorities, rendezvous order for HASH is 1, 2, 0, 3 (see protocol-rendezvous.test.ts).
 const vol = (n: number, opts: Partial<PlacementVolume> = {}): PlacementVolume => ({ uuid: uuid(n), priority: 1, readOnly: false, ...opts });
 const four = [0, 1, 2, 3].map((n) => vol(n));
-const freeOf = (byVolume: Record<number, number | null>): FreeSpaceView => (u) => byVolume[Number(u.slice(-1))];
+const freeOf =
+  (byVolume: Record<number, number | null>): FreeSpaceView =>
+  (u) =>
+    byVolume[Number(u.slice(-1))];
 const plenty = freeOf({ 0: 1e12, 1: 1e12, 2: 1e12, 3: 1e12 });
 
 function targetsOf(placed: ReturnType<typeof placeBlock>): string[] {
@@ -20,7 +29,10 @@ describe('placeBlock', () => {
   it('orders writable volumes by rendezvous order', () => {
     const placed = placeBlock({ volumes: four, free: plenty, hash: HASH, size: 10, mount: null });
     assert.deepEqual(targetsOf(placed), [1, 2, 0, 3].map(uuid));
-    assert.deepEqual(targetsOf(placed), rendezvousOrder(HASH, four).map((v) => v.uuid));
+    assert.deepEqual(
+      targetsOf(placed),
+      rendezvousOrder(HASH, four).map((v) => v.uuid),
+    );
   });
 
   it('skips read-only volumes', () => {

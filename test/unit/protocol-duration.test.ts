@@ -42,12 +42,15 @@ describe('parseDuration', () => {
   ];
   for (const [input, message] of bad) {
     it(`rejects ${JSON.stringify(input)} ${String(input)}`, () => {
-      assert.throws(() => parseDuration(input), (err: unknown) => {
-        assert.ok(err instanceof Error);
-        assert.match(err.message, message);
-        assert.match(err.message, /invalid duration/);
-        return true;
-      });
+      assert.throws(
+        () => parseDuration(input),
+        (err: unknown) => {
+          assert.ok(err instanceof Error);
+          assert.match(err.message, message);
+          assert.match(err.message, /invalid duration/);
+          return true;
+        },
+      );
     });
   }
 });

@@ -26,13 +26,16 @@ describe('locator vectors', () => {
   for (const text of vectors.locators.invalid) {
     it(`rejects ${JSON.stringify(text)}`, () => {
       assert.equal(tryParseLocator(text), null);
-      assert.throws(() => parseLocator(text), (err: unknown) => {
-        assert.ok(err instanceof InvalidLocatorError);
-        assert.ok(err instanceof ProtocolError);
-        assert.equal(err.message, 'invalid locator');
-        assert.equal(err.code, 'INVALID_LOCATOR');
-        return true;
-      });
+      assert.throws(
+        () => parseLocator(text),
+        (err: unknown) => {
+          assert.ok(err instanceof InvalidLocatorError);
+          assert.ok(err instanceof ProtocolError);
+          assert.equal(err.message, 'invalid locator');
+          assert.equal(err.code, 'INVALID_LOCATOR');
+          return true;
+        },
+      );
     });
   }
 });

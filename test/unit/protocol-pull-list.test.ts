@@ -11,15 +11,18 @@ const body = (...entries: unknown[]) => JSON.stringify(entries);
 
 /** Asserts that parsing `text` fails with exactly `message` and the given index. */
 function rejects(text: string, index: number | null, message: string): void {
-  assert.throws(() => parsePullList(text), (err: unknown) => {
-    assert.ok(err instanceof ListValidationError);
-    assert.ok(err instanceof ProtocolError);
-    assert.equal(err.code, 'INVALID_LIST');
-    assert.equal(err.index, index);
-    assert.equal(err.message, message);
-    assert.equal(err.message, index === null ? err.reason : `entry ${index}: ${err.reason}`);
-    return true;
-  });
+  assert.throws(
+    () => parsePullList(text),
+    (err: unknown) => {
+      assert.ok(err instanceof ListValidationError);
+      assert.ok(err instanceof ProtocolError);
+      assert.equal(err.code, 'INVALID_LIST');
+      assert.equal(err.index, index);
+      assert.equal(err.message, message);
+      assert.equal(err.message, index === null ? err.reason : `entry ${index}: ${err.reason}`);
+      return true;
+    },
+  );
 }
 
 describe('parsePullList: accepted lists', () => {
@@ -41,7 +44,10 @@ describe('parsePullList: accepted lists', () => {
 
   it('maps a missing, null or empty mount_uuid to null', () => {
     const entries = parsePullList(body({ locator: LOC, servers: SERVERS }, { ...ok, mount_uuid: null }, { ...ok, mount_uuid: '' }));
-    assert.deepEqual(entries.map((e) => e.mountUuid), [null, null, null]);
+    assert.deepEqual(
+      entries.map((e) => e.mountUuid),
+      [null, null, null],
+    );
   });
 
   it('strips a trailing slash from server URLs and keeps their order', () => {
@@ -65,18 +71,24 @@ describe('parsePullList: accepted lists', () => {
 
   it('keeps entries in order', () => {
     const other = { ...ok, locator: '37b51d194a7513e45b56f6524f2d51f2+3' };
-    assert.deepEqual(parsePullList(body(ok, other)).map((e) => e.hash), ['acbd18db4cc2f85cedef654fccc4a4d8', '37b51d194a7513e45b56f6524f2d51f2']);
+    assert.deepEqual(
+      parsePullList(body(ok, other)).map((e) => e.hash),
+      ['acbd18db4cc2f85cedef654fccc4a4d8', '37b51d194a7513e45b56f6524f2d51f2'],
+    );
   });
 });
 
 describe('parsePullList: rejected lists name the entry and the reason', () => {
   it('malformed JSON', () => {
-    assert.throws(() => parsePullList('[{"locator":'), (err: unknown) => {
-      assert.ok(err instanceof ListValidationError);
-      assert.equal(err.index, null);
-      assert.match(err.message, /^malformed JSON: /);
-      return true;
-    });
+    assert.throws(
+      () => parsePullList('[{"locator":'),
+      (err: unknown) => {
+        assert.ok(err instanceof ListValidationError);
+        assert.equal(err.index, null);
+        assert.match(err.message, /^malformed JSON: /);
+        return true;
+      },
+    );
     assert.throws(() => parsePullList(''), /^ListValidationError: malformed JSON/);
   });
 
@@ -96,18 +108,27 @@ describe('parsePullList: rejected lists name the entry and the reason', () => {
     rejects(body(ok, { servers: SERVERS }), 1, 'entry 1: missing locator');
     rejects(body({ ...ok, locator: 5 }), 0, 'entry 0: locator must be a string, got a number');
     rejects(body(ok, ok, ok, { ...ok, locator: 'xyz' }), 3, 'entry 3: invalid locator "xyz"');
-    rejects(body(ok, ok, ok, ok, { ...ok, locator: 'acbd18db4cc2f85cedef654fccc4a4d8' }), 4,
-      'entry 4: locator "acbd18db4cc2f85cedef654fccc4a4d8" has no size hint');
-    rejects(body({ ...ok, locator: 'acbd18db4cc2f85cedef654fccc4a4d8+Abcdef+1234' }), 0,
-      'entry 0: invalid locator "acbd18db4cc2f85cedef654fccc4a4d8+Abcdef+1234"');
+    rejects(
+      body(ok, ok, ok, ok, { ...ok, locator: 'acbd18db4cc2f85cedef654fccc4a4d8' }),
+      4,
+      'entry 4: locator "acbd18db4cc2f85cedef654fccc4a4d8" has no size hint',
+    );
+    rejects(
+      body({ ...ok, locator: 'acbd18db4cc2f85cedef654fccc4a4d8+Abcdef+1234' }),
+      0,
+      'entry 0: invalid locator "acbd18db4cc2f85cedef654fccc4a4d8+Abcdef+1234"',
+    );
   });
 
   it('cuts a huge locator short in the message', () => {
-    assert.throws(() => parsePullList(body({ ...ok, locator: 'x'.repeat(10_000) })), (err: unknown) => {
-      assert.ok(err instanceof ListValidationError);
-      assert.ok(err.message.length < 200, err.message);
-      return true;
-    });
+    assert.throws(
+      () => parsePullList(body({ ...ok, locator: 'x'.repeat(10_000) })),
+      (err: unknown) => {
+        assert.ok(err instanceof ListValidationError);
+        assert.ok(err.message.length < 200, err.message);
+        return true;
+      },
+    );
   });
 
   it('servers missing, not an array, or empty', () => {
@@ -118,19 +139,43 @@ describe('parsePullList: rejected lists name the entry and the reason', () => {
 
   it('a server that is not a string or not an http(s) URL', () => {
     rejects(body({ ...ok, servers: ['http://a.example', 7] }), 0, 'entry 0: servers[1] must be a string, got a number');
-    for (const bad of ['ftp://a.example', 'keep1:25107', 'http://', 'http//a.example', '', 'mailto:x@y', 'http:a.example', 'http://a.example:99999', 'http://a b.example']) {
+    for (const bad of [
+      'ftp://a.example',
+      'keep1:25107',
+      'http://',
+      'http//a.example',
+      '',
+      'mailto:x@y',
+      'http:a.example',
+      'http://a.example:99999',
+      'http://a b.example',
+    ]) {
       rejects(body({ ...ok, servers: [bad] }), 0, `entry 0: servers[0] ${JSON.stringify(bad)} is not an http:// or https:// URL`);
     }
   });
 
   it('a server with credentials: refused without echoing them', () => {
-    for (const bad of ['http://user:pass@keep1.example:25107', 'http://user@keep1.example', 'https://:secret@keep1.example/', 'http://@keep1.example']) {
-      rejects(body(ok, { ...ok, servers: ['http://a.example', bad] }), 1, 'entry 1: servers[1] must not carry credentials (user:password@)');
+    for (const bad of [
+      'http://user:pass@keep1.example:25107',
+      'http://user@keep1.example',
+      'https://:secret@keep1.example/',
+      'http://@keep1.example',
+    ]) {
+      rejects(
+        body(ok, { ...ok, servers: ['http://a.example', bad] }),
+        1,
+        'entry 1: servers[1] must not carry credentials (user:password@)',
+      );
     }
   });
 
   it('a server with a query or a fragment (it would swallow the locator)', () => {
-    for (const bad of ['http://keep1.example/?api_token=secret', 'http://keep1.example?', 'http://keep1.example#x', 'https://keep1.example/keep#']) {
+    for (const bad of [
+      'http://keep1.example/?api_token=secret',
+      'http://keep1.example?',
+      'http://keep1.example#x',
+      'https://keep1.example/keep#',
+    ]) {
       rejects(body({ ...ok, servers: [bad] }), 0, 'entry 0: servers[0] must not have a query or a fragment');
     }
   });
@@ -138,9 +183,17 @@ describe('parsePullList: rejected lists name the entry and the reason', () => {
   it(`more than ${MAX_PULL_SERVERS} servers in one entry`, () => {
     const many = Array.from({ length: MAX_PULL_SERVERS + 1 }, (_, i) => `http://keep${i}.example`);
     assert.equal(parsePullList(body({ ...ok, servers: many.slice(0, MAX_PULL_SERVERS) }))[0]!.servers.length, MAX_PULL_SERVERS);
-    rejects(body(ok, { ...ok, servers: many }), 1, `entry 1: servers has ${MAX_PULL_SERVERS + 1} URLs, at most ${MAX_PULL_SERVERS} are allowed`);
+    rejects(
+      body(ok, { ...ok, servers: many }),
+      1,
+      `entry 1: servers has ${MAX_PULL_SERVERS + 1} URLs, at most ${MAX_PULL_SERVERS} are allowed`,
+    );
     // A million servers are refused from the count alone (no URL of them is looked at).
-    rejects(body({ ...ok, servers: new Array(1_000_000).fill(7) }), 0, `entry 0: servers has 1000000 URLs, at most ${MAX_PULL_SERVERS} are allowed`);
+    rejects(
+      body({ ...ok, servers: new Array(1_000_000).fill(7) }),
+      0,
+      `entry 0: servers has 1000000 URLs, at most ${MAX_PULL_SERVERS} are allowed`,
+    );
   });
 
   it('a mount_uuid that is not a string', () => {

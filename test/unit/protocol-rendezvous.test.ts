@@ -15,30 +15,51 @@ const volumes = [0, 1, 2, 3].map((n) => ({ uuid: uuid(n), priority: 1, n }));
 
 describe('rendezvousOrder', () => {
   it('orders equal priorities by md5 ascending', () => {
-    assert.deepEqual(rendezvousOrder(HASH, volumes).map((v) => v.n), [1, 2, 0, 3]);
+    assert.deepEqual(
+      rendezvousOrder(HASH, volumes).map((v) => v.n),
+      [1, 2, 0, 3],
+    );
   });
 
   it('does not depend on the input order', () => {
     const shuffled = [volumes[3]!, volumes[0]!, volumes[2]!, volumes[1]!];
-    assert.deepEqual(rendezvousOrder(HASH, shuffled).map((v) => v.n), [1, 2, 0, 3]);
+    assert.deepEqual(
+      rendezvousOrder(HASH, shuffled).map((v) => v.n),
+      [1, 2, 0, 3],
+    );
   });
 
   it('puts higher priority first', () => {
     const withPriority = volumes.map((v) => ({ ...v, priority: v.n === 3 ? 10 : v.n === 0 ? -1 : 1 }));
-    assert.deepEqual(rendezvousOrder(HASH, withPriority).map((v) => v.n), [3, 1, 2, 0]);
+    assert.deepEqual(
+      rendezvousOrder(HASH, withPriority).map((v) => v.n),
+      [3, 1, 2, 0],
+    );
   });
 
   it('returns a new array and keeps the caller objects', () => {
     const result = rendezvousOrder(HASH, volumes);
     assert.notEqual(result, volumes);
-    assert.deepEqual(volumes.map((v) => v.n), [0, 1, 2, 3]);
+    assert.deepEqual(
+      volumes.map((v) => v.n),
+      [0, 1, 2, 3],
+    );
     assert.ok(result.every((v) => volumes.includes(v)));
   });
 
   it('gives another order for another hash', () => {
-    const a = rendezvousOrder(HASH, volumes).map((v) => v.n).join();
+    const a = rendezvousOrder(HASH, volumes)
+      .map((v) => v.n)
+      .join();
     const others = ['37b51d194a7513e45b56f6524f2d51f2', 'd41d8cd98f00b204e9800998ecf8427e', '0cc175b9c0f1b6a831c399e269772661'];
-    assert.ok(others.some((h) => rendezvousOrder(h, volumes).map((v) => v.n).join() !== a));
+    assert.ok(
+      others.some(
+        (h) =>
+          rendezvousOrder(h, volumes)
+            .map((v) => v.n)
+            .join() !== a,
+      ),
+    );
   });
 
   it('handles empty input', () => {

@@ -7,19 +7,21 @@ const MOUNT = 'zzzzz-nyw5e-000000000000001';
 const MTIME = '1707249451308502673'; // above 2^53: Number would round it to ...2784
 
 /** One entry as raw JSON text, so block_mtime keeps all its digits. */
-const entry = (mtime: string = MTIME, extra = '') =>
-  `{"locator":"${LOC}","block_mtime":${mtime},"mount_uuid":"${MOUNT}"${extra}}`;
+const entry = (mtime: string = MTIME, extra = '') => `{"locator":"${LOC}","block_mtime":${mtime},"mount_uuid":"${MOUNT}"${extra}}`;
 const list = (...entries: string[]) => `[${entries.join(',')}]`;
 
 function rejects(text: string, index: number | null, message: string | RegExp): void {
-  assert.throws(() => parseTrashList(text), (err: unknown) => {
-    assert.ok(err instanceof ListValidationError);
-    assert.equal(err.code, 'INVALID_LIST');
-    assert.equal(err.index, index);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parseTrashList(text),
+    (err: unknown) => {
+      assert.ok(err instanceof ListValidationError);
+      assert.equal(err.code, 'INVALID_LIST');
+      assert.equal(err.index, index);
+      if (typeof message === 'string') assert.equal(err.message, message);
+      else assert.match(err.message, message);
+      return true;
+    },
+  );
 }
 
 describe('parseTrashList: accepted lists', () => {
@@ -34,7 +36,10 @@ describe('parseTrashList: accepted lists', () => {
     assert.notEqual(BigInt(Number(MTIME)), BigInt(MTIME)); // what JSON.parse alone would give
     assert.equal(parseTrashList(list(entry()))[0]!.blockMtime, 1707249451308502673n);
     const mtimes = parseTrashList(list(entry('1707249451308502673'), entry('1707249451308502674'), entry('0')));
-    assert.deepEqual(mtimes.map((e) => e.blockMtime), [1707249451308502673n, 1707249451308502674n, 0n]);
+    assert.deepEqual(
+      mtimes.map((e) => e.blockMtime),
+      [1707249451308502673n, 1707249451308502674n, 0n],
+    );
   });
 
   it('accepts the int64 maximum and JSON whitespace around the value', () => {
@@ -46,15 +51,25 @@ describe('parseTrashList: accepted lists', () => {
   it('treats null and [] as empty, and mount_uuid like the pull list', () => {
     assert.deepEqual(parseTrashList('null'), []);
     assert.deepEqual(parseTrashList('[]'), []);
-    const text = list(`{"locator":"${LOC}","block_mtime":1}`, `{"locator":"${LOC}","block_mtime":2,"mount_uuid":null}`, `{"locator":"${LOC}","block_mtime":3,"mount_uuid":""}`);
-    assert.deepEqual(parseTrashList(text).map((e) => e.mountUuid), [null, null, null]);
+    const text = list(
+      `{"locator":"${LOC}","block_mtime":1}`,
+      `{"locator":"${LOC}","block_mtime":2,"mount_uuid":null}`,
+      `{"locator":"${LOC}","block_mtime":3,"mount_uuid":""}`,
+    );
+    assert.deepEqual(
+      parseTrashList(text).map((e) => e.mountUuid),
+      [null, null, null],
+    );
   });
 
   it('is not fooled by "block_mtime" inside string values', () => {
     const tricky = `{"locator":"${LOC}","note":"\\"block_mtime\\":1.5, \\\\","mount_uuid":"block_mtime","block_mtime":${MTIME}}`;
     const colonValue = `{"locator":"${LOC}","x":"block_mtime","block_mtime":5}`;
     const entries = parseTrashList(list(tricky, colonValue));
-    assert.deepEqual(entries.map((e) => e.blockMtime), [BigInt(MTIME), 5n]);
+    assert.deepEqual(
+      entries.map((e) => e.blockMtime),
+      [BigInt(MTIME), 5n],
+    );
     assert.equal(entries[0]!.mountUuid, 'block_mtime');
   });
 
@@ -83,8 +98,11 @@ describe('parseTrashList: rejected lists name the entry and the reason', () => {
   it('locator errors, as in the pull list', () => {
     rejects(list(entry(), '{"block_mtime":1}'), 1, 'entry 1: missing locator');
     rejects(list(entry(), entry(), entry(), '{"locator":"xyz","block_mtime":1}'), 3, 'entry 3: invalid locator "xyz"');
-    rejects(list('{"locator":"acbd18db4cc2f85cedef654fccc4a4d8","block_mtime":1}'), 0,
-      'entry 0: locator "acbd18db4cc2f85cedef654fccc4a4d8" has no size hint');
+    rejects(
+      list('{"locator":"acbd18db4cc2f85cedef654fccc4a4d8","block_mtime":1}'),
+      0,
+      'entry 0: locator "acbd18db4cc2f85cedef654fccc4a4d8" has no size hint',
+    );
     rejects(list(entry(), '7'), 1, 'entry 1: expected an object, got a number');
   });
 

@@ -39,7 +39,10 @@ test('a chunk can be a slice of the list; an empty chunk decodes to nothing', ()
 test('a line without its fields still decodes to one entry (one the resume validation refuses), never to a shorter list', () => {
   const out: ListItem[] = [];
   decodeChunk('pull', 'no tabs here\nacbd18db4cc2f85cedef654fccc4a4d8+3\t0\t', out);
-  assert.deepEqual(out, [['no tabs here', -1, null], ['acbd18db4cc2f85cedef654fccc4a4d8+3', 0, null]]);
+  assert.deepEqual(out, [
+    ['no tabs here', -1, null],
+    ['acbd18db4cc2f85cedef654fccc4a4d8+3', 0, null],
+  ]);
   const trash: ListItem[] = [];
   decodeChunk('trash', 'junk', trash);
   assert.deepEqual(trash, [['junk', '', null]]);
@@ -100,7 +103,10 @@ test('the fleet table: URL first, sorted by URL, queues as queued/running/done/f
   const text = formatFleet([record('http://keep2:25107', 'zzzzz-bi6l4-000000000000002', 5), record('http://keep1:25107', UUID, 10)]);
   const lines = text.trimEnd().split('\n');
   assert.match(lines[0]!, /^URL\s+UUID\s+WORKERS\s+VOLUMES\s+PULL/);
-  assert.match(lines[1]!, /^http:\/\/keep1:25107\s+zzzzz-bi6l4-000000000000001\s+2\/2\s+1 \(2\.0 GiB free\)\s+10\/1\/2\/3\s+10\/1\/2\/3 \(off\)\s+2s$/);
+  assert.match(
+    lines[1]!,
+    /^http:\/\/keep1:25107\s+zzzzz-bi6l4-000000000000001\s+2\/2\s+1 \(2\.0 GiB free\)\s+10\/1\/2\/3\s+10\/1\/2\/3 \(off\)\s+2s$/,
+  );
   assert.match(lines[2]!, /^http:\/\/keep2:25107 /);
   assert.equal(lines[3], '2 live keepstores');
   assert.equal(formatFleet([]).trimEnd().split('\n')[1], '0 live keepstores');

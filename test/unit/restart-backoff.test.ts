@@ -17,7 +17,10 @@ test('doubles on each consecutive death, starting at the base', () => {
 
 test('jitter stays within [exp/2, exp]', () => {
   const low = new RestartBackoff(100, 10_000, 60_000, fixed(0));
-  assert.deepEqual([1, 2, 3].map((t) => low.nextDelay(t)), [50, 100, 200]);
+  assert.deepEqual(
+    [1, 2, 3].map((t) => low.nextDelay(t)),
+    [50, 100, 200],
+  );
   for (let trial = 0; trial < 200; trial++) {
     const b = new RestartBackoff(100, 10_000, 60_000);
     for (let i = 0; i < 8; i++) {

@@ -10,7 +10,10 @@ const v = (i: number): string => `zzzzz-nyw5e-${String(i).padStart(15, '0')}`;
 const vols = (n: number): string[] => Array.from({ length: n }, (_, i) => v(i));
 
 test('V >= N: volume k goes to worker k mod N', () => {
-  assert.deepEqual(assignVolumes(vols(4), 2), [[v(0), v(2)], [v(1), v(3)]]);
+  assert.deepEqual(assignVolumes(vols(4), 2), [
+    [v(0), v(2)],
+    [v(1), v(3)],
+  ]);
   assert.deepEqual(assignVolumes(vols(5), 3), [[v(0), v(3)], [v(1), v(4)], [v(2)]]);
   assert.deepEqual(assignVolumes(vols(3), 3), [[v(0)], [v(1)], [v(2)]]);
   assert.deepEqual(assignVolumes(vols(3), 1), [[v(0), v(1), v(2)]]);
@@ -18,7 +21,10 @@ test('V >= N: volume k goes to worker k mod N', () => {
 
 test('k is the index in uuid order, whatever order the config lists them in', () => {
   const shuffled = [v(3), v(0), v(2), v(1)];
-  assert.deepEqual(assignVolumes(shuffled, 2), [[v(0), v(2)], [v(1), v(3)]]);
+  assert.deepEqual(assignVolumes(shuffled, 2), [
+    [v(0), v(2)],
+    [v(1), v(3)],
+  ]);
   assert.deepEqual(shuffled, [v(3), v(0), v(2), v(1)], 'the input is not mutated');
 });
 

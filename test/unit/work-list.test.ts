@@ -40,7 +40,10 @@ const names = (jobs: Array<Job<E>>): string[] => jobs.map((j) => j.entry.name);
 test('an empty list has nothing to take', () => {
   const { list } = makeList();
   assert.equal(list.take(['v1']), null);
-  assert.deepEqual({ ...list.stats(), listAgeSeconds: 0 }, { queued: 0, inProgress: 0, done: 0, failed: 0, listAgeSeconds: 0, listSize: 0 });
+  assert.deepEqual(
+    { ...list.stats(), listAgeSeconds: 0 },
+    { queued: 0, inProgress: 0, done: 0, failed: 0, listAgeSeconds: 0, listSize: 0 },
+  );
 });
 
 test('jobs come out in list order, with the volume they run on', () => {
@@ -48,7 +51,10 @@ test('jobs come out in list order, with the volume they run on', () => {
   list.replace([e('a', 'v1'), e('b', 'v1'), e('c', 'v1')]);
   const jobs = drain(list, ['v1']);
   assert.deepEqual(names(jobs), ['a', 'b', 'c']);
-  assert.deepEqual(jobs.map((j) => j.volume), ['v1', 'v1', 'v1']);
+  assert.deepEqual(
+    jobs.map((j) => j.volume),
+    ['v1', 'v1', 'v1'],
+  );
   assert.equal(new Set(jobs.map((j) => j.id)).size, 3, 'job ids are unique');
 });
 
@@ -189,7 +195,10 @@ test('stats: queued counts unrouted and routed entries; list age and size follow
   assert.ok(Math.abs(list.stats().listAgeSeconds - 42) <= 1);
   list.take(['v2']); // routes a onto v1 (still queued), dispatches b
   assert.deepEqual([list.stats().queued, list.stats().inProgress], [2, 1]);
-  assert.deepEqual(list.running().map((j) => j.entry.name), ['b']);
+  assert.deepEqual(
+    list.running().map((j) => j.entry.name),
+    ['b'],
+  );
 });
 
 test('a million entries: accepted whole, 1000 taken (the time is reported, not asserted)', (t) => {

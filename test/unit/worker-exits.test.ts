@@ -22,7 +22,7 @@ function fakeWorkers(): WorkersView & EventEmitter<WorkerEvents> {
   });
 }
 
-test('a retired worker\'s unfinished list upload is dropped; its replacement\'s is kept', () => {
+test("a retired worker's unfinished list upload is dropped; its replacement's is kept", () => {
   const workers = fakeWorkers();
   const lists = new WorkLists(workers, createLogger({ role: 'primary', level: 'error', format: 'json' }));
   forgetGoneWorkers(workers, [(workerId) => lists.dropUploadsOf(workerId)]);
@@ -33,7 +33,7 @@ test('a retired worker\'s unfinished list upload is dropped; its replacement\'s 
   assert.equal(lists.commit(replacement, 0), 0);
 });
 
-test('a dead worker\'s unfinished list upload is dropped', () => {
+test("a dead worker's unfinished list upload is dropped", () => {
   const workers = fakeWorkers();
   const lists = new WorkLists(workers, createLogger({ role: 'primary', level: 'error', format: 'json' }));
   forgetGoneWorkers(workers, [(workerId) => lists.dropUploadsOf(workerId)]);

@@ -50,7 +50,8 @@ function parseServerUrl(server: string): ServerCheck {
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return notHttp;
   // The raw text too: `http://@host` and `http://host/?` parse to empty credentials and query.
   const authority = server.slice(server.indexOf('//') + 2).split(/[/?#]/, 1)[0] ?? '';
-  if (url.username !== '' || url.password !== '' || authority.includes('@')) return { problem: 'must not carry credentials (user:password@)' };
+  if (url.username !== '' || url.password !== '' || authority.includes('@'))
+    return { problem: 'must not carry credentials (user:password@)' };
   if (server.includes('?') || server.includes('#')) return { problem: 'must not have a query or a fragment' };
   return { url: withoutTrailingSlash(server) };
 }

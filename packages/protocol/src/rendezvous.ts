@@ -18,7 +18,9 @@ export function rendezvousOrder<T extends RendezvousVolume>(hash: string, volume
   // Hash each volume once, not once per comparison.
   const keyed = volumes.map((volume) => ({
     volume,
-    weight: createHash('md5').update(hash + volume.uuid.slice(12)).digest('hex'),
+    weight: createHash('md5')
+      .update(hash + volume.uuid.slice(12))
+      .digest('hex'),
   }));
   keyed.sort(
     (a, b) =>

@@ -29,13 +29,7 @@ export function ttlHex(ttlSeconds: number): string {
 }
 
 /** The 40-hex-digit signature of `hash` for `token`, valid until `expiryHex`. */
-export function computeSignature(
-  hash: string,
-  token: string,
-  expiryHex: string,
-  ttlSeconds: number,
-  key: string,
-): string {
+export function computeSignature(hash: string, token: string, expiryHex: string, ttlSeconds: number, key: string): string {
   return createHmac('sha1', key)
     .update(`${hash}@${token}@${expiryHex}@${ttlHex(ttlSeconds)}`)
     .digest('hex');
@@ -46,13 +40,7 @@ export function computeSignature(
  * Like Arvados, returns the locator untouched when `token` or `key` is empty (nothing to sign
  * with). Throws InvalidLocatorError when `locator` is not a valid locator.
  */
-export function signLocator(
-  locator: string,
-  token: string,
-  expiryUnixSeconds: number,
-  ttlSeconds: number,
-  key: string,
-): string {
+export function signLocator(locator: string, token: string, expiryUnixSeconds: number, ttlSeconds: number, key: string): string {
   const loc = parseLocator(locator);
   if (token === '' || key === '') return locator;
   const exp = expiryHex(expiryUnixSeconds);

@@ -77,11 +77,7 @@ function fromCookieHeader(header: string | undefined): string | undefined {
  * query parameter, then the `arvados_api_token` cookie. An empty value counts as absent.
  */
 export function extractToken(src: TokenSources): string | undefined {
-  return (
-    fromAuthorization(src.authorization) ??
-    nonEmpty(src.apiTokenQuery) ??
-    fromCookieHeader(src.cookieHeader)
-  );
+  return fromAuthorization(src.authorization) ?? nonEmpty(src.apiTokenQuery) ?? fromCookieHeader(src.cookieHeader);
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();

@@ -12,9 +12,7 @@ export class ConfigError extends Error {
 }
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => `  ${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
-    .join('\n');
+  return issues.map((issue) => `  ${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`).join('\n');
 }
 
 function parseText(text: string, file: string): unknown {

@@ -27,7 +27,10 @@ const redisNode = z.strictObject({
  */
 const redis = z
   .strictObject({
-    url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
     sentinels: z.array(redisNode).min(1, 'needs at least one sentinel').optional(),
     name: z.string().min(1).optional(), // the master group name the sentinels monitor
     role: z.literal('master').optional(), // lists are written: only the master will do
@@ -38,23 +41,29 @@ const redis = z
     password: z.string().optional(),
     tls: z.boolean().optional(),
     // No braces: a key's hash tag must be the server's uuid (one slot per server on Cluster).
-    keyPrefix: z.string().regex(/^[^{}]*$/, 'must not contain "{" or "}"').default('keepstore:'),
+    keyPrefix: z
+      .string()
+      .regex(/^[^{}]*$/, 'must not contain "{" or "}"')
+      .default('keepstore:'),
     heartbeatInterval: duration.prefault('5s'), // heartbeat record refresh; its TTL is 3x this
   })
   .superRefine((r, ctx) => {
     const forms = (['url', 'sentinels', 'cluster'] as const).filter((f) => r[f] !== undefined);
     if (forms.length !== 1) {
-      const message = forms.length === 0 ? 'set one of url, sentinels or cluster' : `set one of url, sentinels or cluster, not ${forms.join(' and ')}`;
+      const message =
+        forms.length === 0 ? 'set one of url, sentinels or cluster' : `set one of url, sentinels or cluster, not ${forms.join(' and ')}`;
       ctx.addIssue({ code: 'custom', path: forms.length === 0 ? [] : [forms[1]!], message });
     }
     if (r.sentinels !== undefined && r.name === undefined) {
       ctx.addIssue({ code: 'custom', path: ['name'], message: 'required with sentinels: the master group name they monitor' });
     }
     for (const field of ['name', 'role', 'sentinelUsername', 'sentinelPassword'] as const) {
-      if (r[field] !== undefined && r.sentinels === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'only with sentinels' });
+      if (r[field] !== undefined && r.sentinels === undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: 'only with sentinels' });
     }
     for (const field of ['username', 'password', 'tls'] as const) {
-      if (r[field] !== undefined && r.url !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'not with url (put it in the url)' });
+      if (r[field] !== undefined && r.url !== undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: 'not with url (put it in the url)' });
     }
   });
 
@@ -69,7 +78,12 @@ export const configSchema = z
     listen: listen.default('127.0.0.1:25107'),
     /** How peers and the fleet view reach us; default http://<listen>. */
     publicUrl: z.string().url().optional(),
-    workers: z.number().int().min(1).max(256).default(() => os.availableParallelism()),
+    workers: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .default(() => os.availableParallelism()),
     systemRootToken: z.string().default(''),
     managementToken: z.string().default(''),
     blobSigning: z.boolean().default(false),
@@ -96,7 +110,10 @@ export const configSchema = z
      */
     scheduling: z.enum(['os', 'round-robin']).default('os'),
     storageClasses: z.record(z.string(), storageClass).default({}),
-    volumes: z.array(volumeConfigSchema).min(1).prefault([{ uuid: 'zzzzz-nyw5e-000000000000000', root: './data' }]),
+    volumes: z
+      .array(volumeConfigSchema)
+      .min(1)
+      .prefault([{ uuid: 'zzzzz-nyw5e-000000000000000', root: './data' }]),
     redis: redis.optional(),
     log: z
       .strictObject({
@@ -115,7 +132,11 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['blobSigningKeyFile'], message: 'set blobSigningKey or blobSigningKeyFile, not both' });
     }
     if (cfg.redis !== undefined && cfg.uuid === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['uuid'], message: 'required when redis is configured: servers sharing a Redis are told apart by their uuid' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['uuid'],
+        message: 'required when redis is configured: servers sharing a Redis are told apart by their uuid',
+      });
     }
   })
   .transform(({ uuid, ...cfg }) => ({ uuid: uuid ?? DEFAULT_UUID, ...cfg }));

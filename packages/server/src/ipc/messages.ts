@@ -38,9 +38,7 @@ export type RpcCall =
   /** The whole server's metrics, as Prometheus text. */
   | { method: 'metrics' };
 
-export type RpcResult =
-  | { ok: true; value: RpcValue }
-  | { ok: false; status: number; message: string };
+export type RpcResult = { ok: true; value: RpcValue } | { ok: false; status: number; message: string };
 
 export type RpcValue =
   | { method: 'status'; status: ClusterStatus }
@@ -48,8 +46,22 @@ export type RpcValue =
   | { method: 'list:commit'; accepted: number }
   | { method: 'metrics'; text: string; contentType: string };
 
-const PRIMARY_TYPES = new Set<string>(['init', 'shutdown', 'rpc:reply', 'job', 'job:cancel', 'metrics:collect'] satisfies PrimaryToWorker['type'][]);
-const WORKER_TYPES = new Set<string>(['hello', 'listening', 'rpc', 'list:batch', 'job:done', 'metrics:report'] satisfies WorkerToPrimary['type'][]);
+const PRIMARY_TYPES = new Set<string>([
+  'init',
+  'shutdown',
+  'rpc:reply',
+  'job',
+  'job:cancel',
+  'metrics:collect',
+] satisfies PrimaryToWorker['type'][]);
+const WORKER_TYPES = new Set<string>([
+  'hello',
+  'listening',
+  'rpc',
+  'list:batch',
+  'job:done',
+  'metrics:report',
+] satisfies WorkerToPrimary['type'][]);
 
 function hasType(msg: unknown, types: Set<string>): boolean {
   return typeof msg === 'object' && msg !== null && types.has((msg as { type?: unknown }).type as string);

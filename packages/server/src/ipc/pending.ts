@@ -37,7 +37,12 @@ export class PendingRequests<Peer, Reply> {
    * already gone) and resolve with every answer. With no peer reached it resolves at once
    * with none (a fan-out) or rejects with `unreachable` (a request to one peer).
    */
-  request(peers: readonly Peer[], send: (peer: Peer, id: number) => boolean, opts: RequestOptions<Peer>, unreachable?: () => Error): Promise<Reply[]> {
+  request(
+    peers: readonly Peer[],
+    send: (peer: Peer, id: number) => boolean,
+    opts: RequestOptions<Peer>,
+    unreachable?: () => Error,
+  ): Promise<Reply[]> {
     if (this.#closedBy) return Promise.reject(this.#closedBy);
     const id = this.#nextId++;
     const reached = peers.filter((peer) => send(peer, id));
@@ -55,7 +60,7 @@ export class PendingRequests<Peer, Reply> {
   /** `peer` answered request `id`; an answer nobody waits for (late, or a foreign id) is ignored. */
   answer(id: number, peer: Peer, reply: Reply): void {
     const entry = this.#pending.get(id);
-    if (!entry || !entry.waiting.delete(peer)) return;
+    if (!entry?.waiting.delete(peer)) return;
     entry.replies.push(reply);
     if (entry.waiting.size === 0) this.#settle(id, entry, null);
   }

@@ -46,7 +46,12 @@ export async function trashCorruptCopy(
   let action: CorruptCopyAction = 'left in place';
   if (!volume.readOnly && ctx.config.blobTrash) {
     try {
-      const refusal = await volume.trashIf(hash, (s) => (s.mtimeNs === readMtimeNs ? null : 'replaced since it was read'), ctx.config.blobTrashLifetime / 1000, Math.floor(Date.now() / 1000));
+      const refusal = await volume.trashIf(
+        hash,
+        (s) => (s.mtimeNs === readMtimeNs ? null : 'replaced since it was read'),
+        ctx.config.blobTrashLifetime / 1000,
+        Math.floor(Date.now() / 1000),
+      );
       if (refusal === null) action = 'trashed';
     } catch (err) {
       ctx.log.warn('cannot trash a corrupt copy', { ...meta, mount: volume.uuid, locator: hash, error: describeError(err) });

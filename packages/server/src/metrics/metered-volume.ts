@@ -1,5 +1,14 @@
 import { InvalidLocatorError, KeepError, NotFoundError } from '../errors.js';
-import type { BlockReader, BlockStat, IndexEntry, PendingWrite, StoredCopyState, TrashEntry, TrashGuard, Volume } from '../volume/volume.js';
+import type {
+  BlockReader,
+  BlockStat,
+  IndexEntry,
+  PendingWrite,
+  StoredCopyState,
+  TrashEntry,
+  TrashGuard,
+  Volume,
+} from '../volume/volume.js';
 
 /** The operations counted per volume (the `operation` label). */
 export const VOLUME_OPERATIONS = [

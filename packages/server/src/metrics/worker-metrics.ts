@@ -131,8 +131,18 @@ export class WorkerMetrics {
         },
       });
     };
-    perVolume('keepstore_volume_operations_total', 'Operations on each volume (stat, open, create, write, touch, trash, ...).', 'operation', (v) => v.counts.operations);
-    perVolume('keepstore_volume_errors_total', 'Failed volume operations, by errno or keepstore error code.', 'error', (v) => v.counts.errors);
+    perVolume(
+      'keepstore_volume_operations_total',
+      'Operations on each volume (stat, open, create, write, touch, trash, ...).',
+      'operation',
+      (v) => v.counts.operations,
+    );
+    perVolume(
+      'keepstore_volume_errors_total',
+      'Failed volume operations, by errno or keepstore error code.',
+      'error',
+      (v) => v.counts.errors,
+    );
     const corrupt = this.#corruptCopies;
     new Counter({
       name: 'keepstore_volume_corrupt_blocks_total',

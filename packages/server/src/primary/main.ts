@@ -68,7 +68,10 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     return 2;
   }
   const collector = new WorkerMetricsCollector(pool);
-  const metrics = new PrimaryMetrics({ workers: pool, config: pool, pullQueue: () => lists.queue('pull'), trashQueue: () => lists.queue('trash') }, collector);
+  const metrics = new PrimaryMetrics(
+    { workers: pool, config: pool, pullQueue: () => lists.queue('pull'), trashQueue: () => lists.queue('trash') },
+    collector,
+  );
   forgetGoneWorkers(pool, [(workerId) => collector.forgetWorker(workerId), (workerId) => lists.dropUploadsOf(workerId)]);
   const handlers: RpcHandlers = {
     status: async () => ({
@@ -172,13 +175,15 @@ function reloader(pool: WorkerPool, lists: WorkLists, log: Logger, stopping: () 
       return;
     }
     log.info('SIGHUP: reloading config', { workers: next.workers, source });
-    chain = chain.then(async () => {
-      if (stopping()) return;
-      lists.reconfigure(next);
-      await pool.reload(next);
-      log.info('reload complete', { workers: next.workers });
-    }).catch((err: unknown) => {
-      log.error('reload failed', { error: describeError(err) });
-    });
+    chain = chain
+      .then(async () => {
+        if (stopping()) return;
+        lists.reconfigure(next);
+        await pool.reload(next);
+        log.info('reload complete', { workers: next.workers });
+      })
+      .catch((err: unknown) => {
+        log.error('reload failed', { error: describeError(err) });
+      });
   };
 }

@@ -23,7 +23,6 @@ interface Slot {
   respawnTimer: NodeJS.Timeout | null;
 }
 
-
 /**
  * The primary's view of its workers: one slot per stable worker index. It forks, assigns
  * volumes, respawns dead workers with backoff, and on reload replaces workers one by one
@@ -52,7 +51,10 @@ export class WorkerPool extends EventEmitter<WorkerEvents> implements Workers, C
 
   /** Fork every worker; resolves when all listen. A worker that dies during its first start is fatal. */
   async start(): Promise<void> {
-    const owned = assignVolumes(this.config.volumes.map((v) => v.uuid), this.config.workers);
+    const owned = assignVolumes(
+      this.config.volumes.map((v) => v.uuid),
+      this.config.workers,
+    );
     this.slots = owned.map((volumes, index) => this.newSlot(index, volumes));
     await Promise.all(this.slots.map((slot) => this.spawn(slot, true)));
   }
@@ -100,7 +102,10 @@ export class WorkerPool extends EventEmitter<WorkerEvents> implements Workers, C
    */
   async reload(config: KeepstoreConfig): Promise<void> {
     this.config = config;
-    const owned = assignVolumes(config.volumes.map((v) => v.uuid), config.workers);
+    const owned = assignVolumes(
+      config.volumes.map((v) => v.uuid),
+      config.workers,
+    );
     const old = this.slots;
     this.slots = owned.map((volumes, index) => {
       const prev = old[index];
@@ -214,7 +219,9 @@ export class WorkerPool extends EventEmitter<WorkerEvents> implements Workers, C
     slot.restarts++;
     this.log.warn('worker died, restarting', { workerIndex: slot.index, pid: worker.process.pid, code, signal, restartInMs: delay });
     slot.respawnTimer = setTimeout(() => {
-      this.spawn(slot, false).catch((err) => this.log.warn('worker restart failed', { workerIndex: slot.index, error: describeError(err) }));
+      this.spawn(slot, false).catch((err) =>
+        this.log.warn('worker restart failed', { workerIndex: slot.index, error: describeError(err) }),
+      );
     }, delay);
   }
 }

@@ -115,7 +115,11 @@ export class PullExecutor implements JobExecutor<'pull'> {
         await volume.touch(hash);
         return volume;
       } catch (err) {
-        this.ctx.log.debug('cannot check or touch an existing copy; pulling instead', { locator: hash, mount: volume.uuid, error: describeError(err) });
+        this.ctx.log.debug('cannot check or touch an existing copy; pulling instead', {
+          locator: hash,
+          mount: volume.uuid,
+          error: describeError(err),
+        });
       }
     }
     return null;

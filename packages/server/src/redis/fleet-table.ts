@@ -37,7 +37,11 @@ export function formatFleet(records: readonly HeartbeatRecord[], now = Date.now(
       age(r.updatedAt, now),
     ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const plural = records.length === 1 ? '' : 's';
   return [line(header), ...rows.map(line), `${records.length} live keepstore${plural}`].join('\n') + '\n';
 }

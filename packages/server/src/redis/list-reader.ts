@@ -41,7 +41,9 @@ async function readGeneration(redis: RedisClient, keys: ListKeys, kind: ListKind
   if (!meta['count']) throw new GenerationGone(`generation ${gen} has no meta`);
   const count = Number(meta['count']);
   const items: ListItem[] = [];
-  await readChunks(redis, k.entries, Number(meta['chunks']), async (chunk) => decodeChunk(kind, await unpackChunk(chunk, meta['encoding']), items));
+  await readChunks(redis, k.entries, Number(meta['chunks']), async (chunk) =>
+    decodeChunk(kind, await unpackChunk(chunk, meta['encoding']), items),
+  );
   if (items.length !== count) throw new GenerationGone(`generation ${gen}: ${items.length} of ${count} entries`);
   const serverLists: string[][] = [];
   await readChunks(redis, k.servers, Number(meta['serverChunks'] ?? 0), async (chunk) => {

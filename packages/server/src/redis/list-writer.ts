@@ -33,7 +33,13 @@ export class ListWriter {
   async write(gen: string, list: ListSnapshot, cancelled: () => boolean): Promise<boolean> {
     const k = this.keys.generation(gen);
     await this.redis.unlink(k.entries, k.servers, k.done, k.meta); // in case of a reused number after a Redis reset
-    const chunks = await this.pushChunks(k.entries, list.items.length, CHUNK_SIZE, (s, e) => packChunk(encodeChunk(list.items, s, e)), cancelled);
+    const chunks = await this.pushChunks(
+      k.entries,
+      list.items.length,
+      CHUNK_SIZE,
+      (s, e) => packChunk(encodeChunk(list.items, s, e)),
+      cancelled,
+    );
     if (chunks < 0) return false;
     const serverChunks = await this.pushChunks(
       k.servers,

@@ -183,14 +183,26 @@ export class RedisSync {
       return;
     }
     for (const entry of found.corrupt.slice(0, LOGGED_CORRUPT_ENTRIES)) {
-      this.log.warn(`skipped a corrupt ${kind} list entry resumed from redis`, { kind, generation: found.generation, ordinal: entry.ordinal, reason: entry.reason });
+      this.log.warn(`skipped a corrupt ${kind} list entry resumed from redis`, {
+        kind,
+        generation: found.generation,
+        ordinal: entry.ordinal,
+        reason: entry.reason,
+      });
     }
     if (found.corrupt.length > LOGGED_CORRUPT_ENTRIES) {
-      this.log.warn(`skipped more corrupt ${kind} list entries resumed from redis`, { kind, generation: found.generation, count: found.corrupt.length - LOGGED_CORRUPT_ENTRIES });
+      this.log.warn(`skipped more corrupt ${kind} list entries resumed from redis`, {
+        kind,
+        generation: found.generation,
+        count: found.corrupt.length - LOGGED_CORRUPT_ENTRIES,
+      });
     }
     if (found.snapshot.items.length > 0) this.lists.install(found.snapshot);
     persister.resumed(found.snapshot, this.lists.generation(kind), found.generation, found.map);
-    persister.skipped(found.generation, found.corrupt.map((c) => c.ordinal)); // logged once, not at every restart
+    persister.skipped(
+      found.generation,
+      found.corrupt.map((c) => c.ordinal),
+    ); // logged once, not at every restart
     this.log.info(`resumed ${kind} list from redis`, {
       kind,
       generation: found.generation,

@@ -23,12 +23,7 @@ export const TRASH_SKIP = {
  * any copy old enough): the stored mtime must equal it to the nanosecond, so a copy rewritten
  * or touched after the balancer read the index is never trashed.
  */
-export function trashRefusal(
-  mtimeNs: bigint,
-  expectedMtimeNs: bigint | null,
-  nowMs: number,
-  blobSigningTTLMs: number,
-): string | null {
+export function trashRefusal(mtimeNs: bigint, expectedMtimeNs: bigint | null, nowMs: number, blobSigningTTLMs: number): string | null {
   if (expectedMtimeNs !== null && mtimeNs !== expectedMtimeNs) return TRASH_SKIP.mtimeMismatch;
   if (!isOldEnoughToTrash(mtimeNs, nowMs, blobSigningTTLMs)) return TRASH_SKIP.tooYoung;
   return null;

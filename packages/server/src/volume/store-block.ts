@@ -1,6 +1,14 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BadRequestError, FullError, HashCollisionError, HashMismatchError, InvalidLocatorError, KeepError, NotFoundError } from '../errors.js';
+import {
+  BadRequestError,
+  FullError,
+  HashCollisionError,
+  HashMismatchError,
+  InvalidLocatorError,
+  KeepError,
+  NotFoundError,
+} from '../errors.js';
 import { StoredCopyComparer } from './copy-comparer.js';
 import { HashingMeter } from './hashing-meter.js';
 import type { BlockStat, PendingWrite, Volume } from './volume.js';
@@ -56,7 +64,8 @@ export interface StoreBlockJob {
 export async function storeBlock(job: StoreBlockJob): Promise<StoreResult> {
   const stored = await openStoredCopy(job.hash, job.existing);
   try {
-    const targets = stored && job.targets.includes(stored.volume) ? [stored.volume, ...job.targets.filter((v) => v !== stored.volume)] : job.targets;
+    const targets =
+      stored && job.targets.includes(stored.volume) ? [stored.volume, ...job.targets.filter((v) => v !== stored.volume)] : job.targets;
     const { volume, pending } = await beginOnFirst(job.hash, targets);
     try {
       const meter = new HashingMeter(meterLimit(job));
@@ -64,7 +73,7 @@ export async function storeBlock(job: StoreBlockJob): Promise<StoreResult> {
       // Errors: the source's own (client gone, abort) pass through unchanged; the meter's are
       // TooLarge/BadRequest; the sink's are already Full/WriteFailed (ENOSPC mid-write is
       // FullError: the stream cannot be replayed on another volume).
-      const stages = comparer ? [meter, comparer, pending.stream] as const : [meter, pending.stream] as const;
+      const stages = comparer ? ([meter, comparer, pending.stream] as const) : ([meter, pending.stream] as const);
       await pipeline([job.source, ...stages], { signal: job.signal });
       verify(job, meter);
       const verdict = comparer?.verdict ?? null;
@@ -109,10 +118,7 @@ async function openStoredCopy(hash: string, volumes: Volume[]): Promise<{ volume
 }
 
 /** Opens a write on the first target that accepts one; throws the most telling error. */
-async function beginOnFirst(
-  hash: string,
-  targets: Volume[],
-): Promise<{ volume: Volume; pending: PendingWrite }> {
+async function beginOnFirst(hash: string, targets: Volume[]): Promise<{ volume: Volume; pending: PendingWrite }> {
   let failure: KeepError | null = null;
   for (const volume of targets) {
     try {

@@ -23,7 +23,9 @@ export type VolumeDriverName = VolumeConfig['driver'];
  */
 export type ResolvedVolume = VolumeConfig & { priority: number; blobSigningTTL: number; blobTrashLifetime: number };
 
-type Resolvers = { [D in VolumeDriverName]: (v: Extract<VolumeConfig, { driver: D }>, baseDir: string) => Extract<VolumeConfig, { driver: D }> };
+type Resolvers = {
+  [D in VolumeDriverName]: (v: Extract<VolumeConfig, { driver: D }>, baseDir: string) => Extract<VolumeConfig, { driver: D }>;
+};
 
 /** Per driver: make a parsed entry independent of the config file's location (relative paths). */
 const resolvers: Resolvers = {

@@ -15,7 +15,6 @@ export interface StoreOptions {
   signal?: AbortSignal;
 }
 
-
 /** Called when a volume fails during a lookup that goes on with the other volumes. */
 export type VolumeErrorHandler = (volume: Volume, err: unknown) => void;
 

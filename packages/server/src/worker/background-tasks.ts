@@ -29,7 +29,11 @@ export function startBackgroundTasks(ctx: JobContext, sweeps: readonly string[])
         // Name every deleted block (the audit trail of what is gone for good), a bounded batch
         // per line, as they are deleted: a sweep of millions never holds them all in memory.
         for await (const batch of batches(volume.emptyTrash(Math.floor(Date.now() / 1000)), SWEEP_LOG_BATCH)) {
-          ctx.log.info('trash sweep deleted expired blocks', { mount: volume.uuid, count: batch.length, locators: batch.map((d) => d.hash) });
+          ctx.log.info('trash sweep deleted expired blocks', {
+            mount: volume.uuid,
+            count: batch.length,
+            locators: batch.map((d) => d.hash),
+          });
         }
       } catch (err) {
         ctx.log.warn('trash sweep failed', { mount: volume.uuid, error: describeError(err) });

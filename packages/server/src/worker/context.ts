@@ -2,7 +2,6 @@ import type { AppContext } from '../http/app-context.js';
 import type { JobContext } from '../worklist/job-executor.js';
 
 /** The worker's context has exactly the fields of the HTTP app's (merged into the class below). */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the constructor assigns every field of the interface
 export interface WorkerContext extends AppContext, JobContext {}
 
 /**

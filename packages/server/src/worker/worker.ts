@@ -137,7 +137,9 @@ export class KeepstoreWorker {
     shutdown: () => this.shutdown('shutdown'),
     'rpc:reply': (msg) => void this.rpc.handle(msg),
     'metrics:collect': (msg) => {
-      void (this.metrics?.snapshot() ?? Promise.resolve([])).then((snapshot) => send({ type: 'metrics:report', id: msg.id, metrics: snapshot }));
+      void (this.metrics?.snapshot() ?? Promise.resolve([])).then((snapshot) =>
+        send({ type: 'metrics:report', id: msg.id, metrics: snapshot }),
+      );
     },
   };
 }

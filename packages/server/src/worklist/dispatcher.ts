@@ -147,7 +147,11 @@ export class Dispatcher {
         continue;
       }
       this.deaths.delete(id);
-      this.log.error(`${this.spec.kind} job dropped: its worker died every time it ran`, { locator: itemLocator(job.entry), mount: job.volume, deaths });
+      this.log.error(`${this.spec.kind} job dropped: its worker died every time it ran`, {
+        locator: itemLocator(job.entry),
+        mount: job.volume,
+        deaths,
+      });
       this.list.complete(id, false);
     }
     return again;

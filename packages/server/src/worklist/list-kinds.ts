@@ -7,4 +7,3 @@ import { TRASH_KIND } from './trash-kind.js';
 export const LIST_KINDS: { readonly [K in ListKind]: ListKindSpec } = { pull: PULL_KIND, trash: TRASH_KIND };
 
 export const KIND_NAMES: readonly ListKind[] = ['pull', 'trash'];
-

@@ -59,6 +59,4 @@ export type JobSpec =
   | { kind: 'trash'; locator: string; blockMtime: string; volume: string };
 
 /** What a worker reports for every job it was given. */
-export type JobOutcome =
-  | { ok: true; detail?: Record<string, string | number | boolean> }
-  | { ok: false; error: string };
+export type JobOutcome = { ok: true; detail?: Record<string, string | number | boolean> } | { ok: false; error: string };

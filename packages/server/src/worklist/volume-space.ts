@@ -36,8 +36,6 @@ export class VolumeSpace {
   readonly freeBytes: FreeSpaceView = (uuid) => this.free.get(uuid);
 
   private async refresh(): Promise<void> {
-    await Promise.all(
-      volumesOf(this.volumes).map(async (v) => this.free.set(v.uuid, await freeBytesOrNull(v))),
-    );
+    await Promise.all(volumesOf(this.volumes).map(async (v) => this.free.set(v.uuid, await freeBytesOrNull(v))));
   }
 }

@@ -56,7 +56,8 @@ export class WorkLists {
    * list of `generation` (see generation()). Synchronous and on the hot path: keep it O(1).
    */
   onEntryFinished(listener: (kind: ListKind, generation: number, ordinal: number) => void): void {
-    for (const kind of KIND_NAMES) this.dispatchers[kind].list.onEntryFinished((generation, ordinal) => listener(kind, generation, ordinal));
+    for (const kind of KIND_NAMES)
+      this.dispatchers[kind].list.onEntryFinished((generation, ordinal) => listener(kind, generation, ordinal));
   }
 
   /** The generation of the current list of `kind` (bumped by every install). */

@@ -26,20 +26,23 @@ export function idleTimeout(idleMs: number, log: Logger, onIdle?: (direction: Id
   return (req, res, next) => {
     const socket = req.socket; // kept: req.socket is null once a pipeline has destroyed req
     let mark = { at: Date.now(), received: socket.bytesRead, sent: sentBytes(socket) };
-    const timer = setInterval(() => {
-      const now = Date.now();
-      const received = socket.bytesRead;
-      const sent = sentBytes(socket);
-      const waiting = waitingOn(req, socket);
-      if (waiting === null || received - mark.received >= PROGRESS_BYTES || sent - mark.sent >= PROGRESS_BYTES) {
-        mark = { at: now, received, sent };
-        return;
-      }
-      if (now - mark.at < idleMs) return;
-      clearInterval(timer);
-      cut(req, res, socket, waiting, idleMs, log);
-      onIdle?.(waiting);
-    }, Math.max(1, Math.floor(idleMs / 4)));
+    const timer = setInterval(
+      () => {
+        const now = Date.now();
+        const received = socket.bytesRead;
+        const sent = sentBytes(socket);
+        const waiting = waitingOn(req, socket);
+        if (waiting === null || received - mark.received >= PROGRESS_BYTES || sent - mark.sent >= PROGRESS_BYTES) {
+          mark = { at: now, received, sent };
+          return;
+        }
+        if (now - mark.at < idleMs) return;
+        clearInterval(timer);
+        cut(req, res, socket, waiting, idleMs, log);
+        onIdle?.(waiting);
+      },
+      Math.max(1, Math.floor(idleMs / 4)),
+    );
     timer.unref();
     res.once('close', () => clearInterval(timer));
     next();

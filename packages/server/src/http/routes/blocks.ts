@@ -125,14 +125,16 @@ async function writeBlock(ctx: AppContext, req: Request, res: Response): Promise
   const result = await ctx.volumes.store(loc.hash, req, { expectedSize: length });
   const { volume, stat, corruptCopy } = result;
   if (corruptCopy) {
-    reportCorruptCopy(ctx, corruptCopy.volume.uuid, loc.hash, 'PUT', corruptCopy.replaced ? 'replaced' : 'left in place', { requestId: res.locals['requestId'] });
+    reportCorruptCopy(ctx, corruptCopy.volume.uuid, loc.hash, 'PUT', corruptCopy.replaced ? 'replaced' : 'left in place', {
+      requestId: res.locals['requestId'],
+    });
   }
   res.setHeader('X-Keep-Replicas-Stored', String(volume.replication));
-  res.setHeader(
-    'X-Keep-Storage-Classes-Confirmed',
-    volume.storageClasses.map((c) => `${c}=${volume.replication}`).join(', '),
-  );
-  res.type('text/plain').status(200).send(`${responseLocator(ctx.config, req, `${loc.hash}+${stat.size}`)}\n`);
+  res.setHeader('X-Keep-Storage-Classes-Confirmed', volume.storageClasses.map((c) => `${c}=${volume.replication}`).join(', '));
+  res
+    .type('text/plain')
+    .status(200)
+    .send(`${responseLocator(ctx.config, req, `${loc.hash}+${stat.size}`)}\n`);
 }
 
 /** Routes for block data: GET, HEAD and PUT by locator. */

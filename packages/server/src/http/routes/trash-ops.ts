@@ -50,14 +50,22 @@ export function trashOpsRoutes(ctx: AppContext): Router {
       } catch (err) {
         if (err instanceof NotFoundError) continue;
         failure ??= err;
-        ctx.log.warn('untrash failed', { requestId: res.locals['requestId'], locator: hash, mount: volume.uuid, error: describeError(err) });
+        ctx.log.warn('untrash failed', {
+          requestId: res.locals['requestId'],
+          locator: hash,
+          mount: volume.uuid,
+          error: describeError(err),
+        });
       }
     }
     // As in Arvados: 404 only when no volume had it; a volume that failed (the volume maps
     // that to a KeepError, 503) is an error, not "not in trash".
     if (restored.length === 0) throw failure ?? new NotFoundError();
     ctx.log.info('block untrashed', { requestId: res.locals['requestId'], locator: hash, mounts: restored });
-    res.type('text/plain').status(200).send(`Successfully untrashed on: ${restored.join(', ')}\n`);
+    res
+      .type('text/plain')
+      .status(200)
+      .send(`Successfully untrashed on: ${restored.join(', ')}\n`);
   });
   return router;
 }

@@ -38,10 +38,7 @@ export async function* entryNames(dirPath: string): AsyncGenerator<string> {
 }
 
 /** `[dirPath, name]` of every entry in the block directories matching `prefix`. */
-export async function* blockDirEntries(
-  root: string,
-  prefix: string,
-): AsyncGenerator<[dirPath: string, name: string]> {
+export async function* blockDirEntries(root: string, prefix: string): AsyncGenerator<[dirPath: string, name: string]> {
   for await (const dirName of blockDirNames(root, prefix)) {
     const dirPath = path.join(root, dirName);
     for await (const name of entryNames(dirPath)) yield [dirPath, name];

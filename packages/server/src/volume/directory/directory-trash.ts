@@ -58,9 +58,10 @@ export async function trashBlockIf(
     await fs.rename(trashPath, p);
     return `${after} (changed while being trashed)`;
   }
-  if (lifetimeSeconds <= 0) await fs.unlink(trashPath).catch((err: unknown) => {
-    if (!isMissing(err)) throw err;
-  });
+  if (lifetimeSeconds <= 0)
+    await fs.unlink(trashPath).catch((err: unknown) => {
+      if (!isMissing(err)) throw err;
+    });
   return null;
 }
 

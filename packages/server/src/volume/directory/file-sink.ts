@@ -50,10 +50,7 @@ export class FileSink extends Writable {
     this.#add([chunk], cb);
   }
 
-  override _writev(
-    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
-    cb: (err?: Error | null) => void,
-  ): void {
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, cb: (err?: Error | null) => void): void {
     this.#add(
       chunks.map((c) => c.chunk),
       cb,

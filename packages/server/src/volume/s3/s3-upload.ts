@@ -58,8 +58,16 @@ export class S3Upload {
   ) {
     this.stream = new Writable({
       highWaterMark: 64 * 1024,
-      write: (chunk: Buffer, _enc, cb) => this.#write(chunk).then(() => cb(), (err: unknown) => cb(this.mapError(err))),
-      final: (cb) => this.#finish().then(() => cb(), (err: unknown) => cb(this.mapError(err))),
+      write: (chunk: Buffer, _enc, cb) =>
+        this.#write(chunk).then(
+          () => cb(),
+          (err: unknown) => cb(this.mapError(err)),
+        ),
+      final: (cb) =>
+        this.#finish().then(
+          () => cb(),
+          (err: unknown) => cb(this.mapError(err)),
+        ),
     });
   }
 

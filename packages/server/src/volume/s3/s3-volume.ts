@@ -2,16 +2,7 @@ import { ListMultipartUploadsCommand, AbortMultipartUploadCommand } from '@aws-s
 import { InvalidLocatorError, NotFoundError, WriteFailedError } from '../../errors.js';
 import type { VolumeIdentity } from '../volume-base-config.js';
 import { verifyByReading } from '../verify-by-reading.js';
-import type {
-  BlockReader,
-  BlockStat,
-  IndexEntry,
-  PendingWrite,
-  StoredCopyState,
-  TrashEntry,
-  TrashGuard,
-  Volume,
-} from '../volume.js';
+import type { BlockReader, BlockStat, IndexEntry, PendingWrite, StoredCopyState, TrashEntry, TrashGuard, Volume } from '../volume.js';
 import { S3Bucket } from './s3-bucket.js';
 import { createS3Client, type S3ClientOptions } from './s3-client.js';
 import { describeS3Error, mapS3Error } from './s3-errors.js';
@@ -114,9 +105,7 @@ export class S3Volume implements Volume {
         throw new WriteFailedError(`volume ${this.uuid}: S3 unavailable: ${describeS3Error(err)}`);
       });
     }
-    const upload = new S3Upload(this.#bucket.client, this.#bucket.name, this.#keys.block(hash), hash, (err) =>
-      this.#writeError(hash, err),
-    );
+    const upload = new S3Upload(this.#bucket.client, this.#bucket.name, this.#keys.block(hash), hash, (err) => this.#writeError(hash, err));
     return {
       stream: upload.stream,
       commit: async () => {
@@ -209,7 +198,9 @@ export class S3Volume implements Volume {
     let uploadIdMarker: string | undefined;
     try {
       do {
-        const page = await client.send(new ListMultipartUploadsCommand({ Bucket: name, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+        const page = await client.send(
+          new ListMultipartUploadsCommand({ Bucket: name, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        );
         for (const u of page.Uploads ?? []) {
           if (!u.Key || !u.UploadId || this.#keys.hashOf(u.Key) === null) continue;
           if ((u.Initiated?.getTime() ?? Date.now()) >= cutoff) continue;
