@@ -131,6 +131,21 @@ test('an entry of the new list that is in flight is not started twice', () => {
   assert.equal(list.take(['v1']), null, 'nor started after the first run finished');
 });
 
+test('a cancelled job counts neither done nor failed; a newer list\'s entry that waited on it runs on its own', () => {
+  const { list } = makeList();
+  list.replace([e('a', 'v1'), e('b', 'v1')]);
+  const [a, b] = [list.take(['v1'])!, list.take(['v1'])!];
+  list.replace([e('x', 'v1')]); // a and b are dropped: the dispatcher tells their workers to stop
+  list.complete(a.id, false, true);
+  assert.deepEqual([list.stats().done, list.stats().failed, list.stats().inProgress], [0, 0, 1], 'only b still runs');
+  // A list that wants b again while its cancelled run is still in flight: attached, then on its own.
+  list.replace([e('b', 'v1')]);
+  assert.equal(list.take(['v1']), null, 'attached to the run in flight');
+  list.complete(b.id, false, true);
+  assert.equal(list.take(['v1'])?.entry.name, 'b', 'the cancelled run did not finish it: it runs again');
+  assert.deepEqual([list.stats().done, list.stats().failed], [0, 0]);
+});
+
 test('a duplicate entry already routed is not started while its twin is in flight', () => {
   const { list } = makeList();
   list.replace([e('a', 'v2'), e('x', 'v1'), e('a', 'v2')]);

@@ -140,7 +140,7 @@ export class PullExecutor implements JobExecutor<'pull'> {
   private cancelledJob(meta: { locator: string; mount: string }, errors: ServerError[]): JobOutcome {
     const reason = 'pull cancelled: the entry is no longer on the pull list';
     this.ctx.log.info(reason, { ...meta, serversTried: errors.length, errors });
-    return { ok: false, error: reason };
+    return { ok: false, cancelled: true, error: reason };
   }
 
   private skip(reason: string, meta: { locator: string; mount: string }): JobOutcome {

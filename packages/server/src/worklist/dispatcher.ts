@@ -116,7 +116,7 @@ export class Dispatcher {
   private onDone(workerId: number, id: number, outcome: JobOutcome): void {
     this.inFlight.get(workerId)?.jobs.delete(id);
     this.deaths.delete(id);
-    this.list.complete(id, outcome.ok);
+    this.list.complete(id, outcome.ok, !outcome.ok && outcome.cancelled === true);
     this.pump();
   }
 

@@ -59,4 +59,10 @@ export type JobSpec =
   | { kind: 'trash'; locator: string; blockMtime: string; volume: string };
 
 /** What a worker reports for every job it was given. */
-export type JobOutcome = { ok: true; detail?: Record<string, string | number | boolean> } | { ok: false; error: string };
+/**
+ * How a job ended. `cancelled`: its entry left the list before the job was through (a replace or
+ * clear): neither done nor failed, like the entries of that list never started.
+ */
+export type JobOutcome =
+  | { ok: true; detail?: Record<string, string | number | boolean> }
+  | { ok: false; error: string; cancelled?: true };

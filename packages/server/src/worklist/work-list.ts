@@ -124,9 +124,14 @@ export class WorkList<E> {
   }
 
   /** A job finished; returns it (undefined if unknown, e.g. reported twice). */
-  complete(jobId: number, ok: boolean): Job<E> | undefined {
+  complete(jobId: number, ok: boolean, cancelled = false): Job<E> | undefined {
     const job = this.release(jobId);
     if (!job) return undefined;
+    if (cancelled) {
+      // Dropped with its list: counted nowhere. Entries of a newer list that waited on it run on their own.
+      for (const ordinal of this.takeAttached(job)) this.routeEntry(ordinal);
+      return job;
+    }
     const fanout = job.fanout;
     if (fanout) fanout.failed ||= !ok;
     if (!fanout || --fanout.remaining === 0) this.notifyFinished(job.generation, job.ordinal, fanout ? !fanout.failed : ok);
