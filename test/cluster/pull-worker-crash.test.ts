@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
-import { assertNoBadBlocks, getStatus, hasBlock, makeBlock, putPullList, waitForPullIdle } from '../helpers/pull-helpers.ts';
+import {
+  assertNoBadBlocks,
+  getStatus,
+  hasBlock,
+  makeBlock,
+  putPullList,
+  waitForPullIdle,
+  pullEntriesFrom,
+} from '../helpers/pull-helpers.ts';
 
 let target: Keepstore;
 let peer: FakePeer;
@@ -29,15 +37,7 @@ test('a worker killed mid-pull: its entries are pulled again by its replacement,
   const blocks = Array.from({ length: 12 }, () => makeBlock(1024 * 1024));
   for (const b of blocks) peer.serve(b.hash, b.data, 'slow');
   const before = (await getStatus(target)).pullQueue;
-  assert.equal(
-    (
-      await putPullList(
-        target,
-        blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })),
-      )
-    ).status,
-    200,
-  );
+  assert.equal((await putPullList(target, pullEntriesFrom(peer.url, blocks))).status, 200);
 
   const victim = await waitFor(
     // Mid-transfer: the peer has been asked for everything the worker is pulling.

@@ -11,7 +11,7 @@ import { Cluster } from 'ioredis';
 import { clientLoad } from '../helpers/client-load.ts';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { SIGNING_KEY, startKeepstore, waitFor } from '../helpers/keepstore-process.ts';
-import { makeBlock, putPullList } from '../helpers/pull-helpers.ts';
+import { makeBlock, putPullList, pullEntriesFrom } from '../helpers/pull-helpers.ts';
 import { startRedisCluster, type RedisClusterSetup } from '../helpers/redis-cluster.ts';
 import { persistedDone } from '../helpers/redis-lists.ts';
 import { listKeys } from '../../packages/server/src/redis/redis-keys.ts';
@@ -47,15 +47,7 @@ test('a Cluster master fails over to its replica: the list is re-synced onto it,
   redis.on('error', () => undefined);
   cleanups.push(async () => redis.disconnect());
 
-  assert.equal(
-    (
-      await putPullList(
-        ks,
-        blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })),
-      )
-    ).status,
-    200,
-  );
+  assert.equal((await putPullList(ks, pullEntriesFrom(peer.url, blocks))).status, 200);
   await waitFor(async () => (await persistedDone(redis, keys, blocks.length)).cardinality >= 5, 20_000, 'progress in the cluster');
   const slot = await cluster.keySlot(`{${uuid}}`);
   const oldMaster = await cluster.owner(slot);

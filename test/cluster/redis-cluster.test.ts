@@ -12,7 +12,7 @@ import { Cluster } from 'ioredis';
 import { fleet } from '../helpers/fleet-command.ts';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
-import { makeBlock, putPullList, type Block } from '../helpers/pull-helpers.ts';
+import { makeBlock, putPullList, type Block, pullEntriesFrom } from '../helpers/pull-helpers.ts';
 import { startRedisCluster, type RedisClusterSetup } from '../helpers/redis-cluster.ts';
 import { killAndResume, persistedDone } from '../helpers/redis-lists.ts';
 import { heartbeatKey, listKeys } from '../../packages/server/src/redis/redis-keys.ts';
@@ -60,15 +60,7 @@ test('three keepstores: each one keeps every key in one slot of its own, and fle
     const blocks = Array.from({ length: 30 }, () => makeBlock(2048));
     for (const b of blocks) peer.serve(b.hash, b.data, 'slow'); // ~200 ms each, one at a time
     lists.push(blocks);
-    assert.equal(
-      (
-        await putPullList(
-          servers[i]!,
-          blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })),
-        )
-      ).status,
-      200,
-    );
+    assert.equal((await putPullList(servers[i]!, pullEntriesFrom(peer.url, blocks))).status, 200);
   }
   const slots = await Promise.all(uuids.map((u) => cluster.keySlot(`{${u}}`)));
   assert.equal(new Set(slots).size, 3, 'three servers, three slots');
@@ -117,15 +109,7 @@ test('resharding the slot of a server with a list in flight loses nothing; SIGKI
   const keys = listKeys(prefix, uuids[i]!, 'pull');
   const blocks = Array.from({ length: 60 }, () => makeBlock(2048));
   for (const b of blocks) peer.serve(b.hash, b.data, 'slow');
-  assert.equal(
-    (
-      await putPullList(
-        ks,
-        blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })),
-      )
-    ).status,
-    200,
-  );
+  assert.equal((await putPullList(ks, pullEntriesFrom(peer.url, blocks))).status, 200);
   await waitFor(async () => (await persistedDone(redis, keys, blocks.length)).cardinality >= 3, 20_000, 'progress of the new list');
   const slot = await cluster.keySlot(`{${uuids[i]}}`);
   const from = await cluster.owner(slot);

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
 import { clientLoad as startClientLoad, type LoadResult } from '../helpers/client-load.ts';
-import { hasBlock, makeBlock, putPullList, send, waitForPullIdle, type Block } from '../helpers/pull-helpers.ts';
+import { hasBlock, makeBlock, putPullList, send, waitForPullIdle, type Block, pullEntriesFrom } from '../helpers/pull-helpers.ts';
 import { startRedisServer } from '../helpers/redis-server.ts';
 import { heartbeatKey, listKeys } from '../../packages/server/src/redis/redis-keys.ts';
 
@@ -37,7 +37,7 @@ function serveSlow(count: number): Block[] {
   return blocks;
 }
 
-const entries = (blocks: Block[]) => blocks.map((b) => ({ locator: b.locator, servers: [peer.url] }));
+const entries = (blocks: Block[]) => pullEntriesFrom(peer.url, blocks);
 const redisWarnings = (ks: Keepstore) => ks.logs.filter((l) => (l.level === 'warn' || l.level === 'error') && /redis/i.test(l.message));
 
 test('Redis killed mid-run: no request or pull fails, the outage is logged once, lists are re-synced', async () => {

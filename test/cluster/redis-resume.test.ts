@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { adminHeaders, SIGNING_KEY, startKeepstore, waitFor } from '../helpers/keepstore-process.ts';
-import { getStatus, hasBlock, makeBlock, putPullList, send, waitForPullIdle } from '../helpers/pull-helpers.ts';
+import { getStatus, hasBlock, makeBlock, putPullList, send, waitForPullIdle, pullEntriesFrom } from '../helpers/pull-helpers.ts';
 import { persistedDone } from '../helpers/redis-lists.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { Bitset } from '../../packages/server/src/redis/bitset.ts';
@@ -63,10 +63,7 @@ test('a pull list survives SIGKILL of the primary and resumes without redoing fi
   const first = await startKeepstore(opts);
   cleanups.push(() => first.destroy());
 
-  const res = await putPullList(
-    first,
-    blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })),
-  );
+  const res = await putPullList(first, pullEntriesFrom(peer.url, blocks));
   assert.equal(res.status, 200);
   const doneBits = (): Promise<Bitset> => persistedDone(redis, keys, blocks.length);
   await waitFor(async () => (await doneBits()).cardinality >= 6, 20_000, 'progress recorded in redis');

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { clientLoad } from '../helpers/client-load.ts';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { SIGNING_KEY, startKeepstore, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
-import { makeBlock, putPullList } from '../helpers/pull-helpers.ts';
+import { makeBlock, putPullList, pullEntriesFrom } from '../helpers/pull-helpers.ts';
 import { killAndResume, persistedDone } from '../helpers/redis-lists.ts';
 import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-sentinel.ts';
 import { listKeys } from '../../packages/server/src/redis/redis-keys.ts';
@@ -49,15 +49,7 @@ test('Sentinel failover: lists re-synced to the new master, then a SIGKILLed kee
   redis.on('error', () => undefined);
   cleanups.push(async () => redis.disconnect());
 
-  assert.equal(
-    (
-      await putPullList(
-        first,
-        blocks.map((b) => ({ locator: b.locator, servers: [peer.url] })),
-      )
-    ).status,
-    200,
-  );
+  assert.equal((await putPullList(first, pullEntriesFrom(peer.url, blocks))).status, 200);
   await waitFor(async () => (await persistedDone(redis, keys, blocks.length)).cardinality >= 5, 20_000, 'progress recorded on the master');
   const load = clientLoad(first);
   cleanups.push(() => load.stop());

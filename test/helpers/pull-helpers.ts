@@ -62,6 +62,11 @@ export function putPullList(
   return send(`${ks.url}/pull`, 'PUT', typeof body === 'string' ? body : JSON.stringify(body), headers, timeoutMs);
 }
 
+/** The pull list that names `server` as the only source of every block, in order. */
+export function pullEntriesFrom(server: string, blocks: readonly Block[]): PullEntryJson[] {
+  return blocks.map((b) => ({ locator: b.locator, servers: [server] }));
+}
+
 export interface PullQueue {
   queued: number;
   inProgress: number;
