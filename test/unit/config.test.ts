@@ -214,6 +214,16 @@ describe('every error names the field', () => {
       /volumes\.0\.endpoint: /,
     ],
     [
+      's3 endpoint with credentials (they would show in device_id)',
+      { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', endpoint: 'http://AKID:s3cr3t@127.0.0.1:9000' }] },
+      /volumes\.0\.endpoint: .*without credentials/,
+    ],
+    [
+      's3 endpoint with a query',
+      { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', endpoint: 'http://127.0.0.1:9000?x=1' }] },
+      /volumes\.0\.endpoint: /,
+    ],
+    [
       's3 key id without secret',
       { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', region: 'r', accessKeyId: 'k' }] },
       /volumes\.0\.secretAccessKey: /,
