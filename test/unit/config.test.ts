@@ -288,6 +288,12 @@ describe('every error names the field', () => {
       /^\s*redis\.keyPrefix: must not contain/m,
     ],
     ['pullConcurrency 0', { pullConcurrency: 0 }, /^\s*pullConcurrency: /m],
+    ['pullConnectTimeout 0 (every pull would fail at once)', { pullConnectTimeout: 0 }, /^\s*pullConnectTimeout: must be more than 0/m],
+    [
+      'redis heartbeatInterval 0 (SET PX 0 is refused: the uuid never claimed, lists never persisted)',
+      { uuid: UUID_S, redis: { url: 'redis://x', heartbeatInterval: '0s' } },
+      /^\s*redis\.heartbeatInterval: must be more than 0/m,
+    ],
     ['blobSigning not a boolean', { blobSigning: 'yes' }, /^\s*blobSigning: /m],
     ['key and key file', { blobSigningKey: 'k', blobSigningKeyFile: 'f' }, /blobSigningKeyFile: .*not both/],
     ['signing on without a key', { blobSigning: true }, /blobSigning.*blobSigningKey/],
