@@ -288,6 +288,11 @@ describe('every error names the field', () => {
       /^\s*redis\.keyPrefix: must not contain/m,
     ],
     ['pullConcurrency 0', { pullConcurrency: 0 }, /^\s*pullConcurrency: /m],
+    [
+      'publicUrl with credentials (published in the heartbeat)',
+      { publicUrl: 'http://admin:s3cr3t@keep.example:25107' },
+      /^\s*publicUrl: must not carry credentials/m,
+    ],
     ['pullConnectTimeout 0 (every pull would fail at once)', { pullConnectTimeout: 0 }, /^\s*pullConnectTimeout: must be more than 0/m],
     [
       'redis heartbeatInterval 0 (SET PX 0 is refused: the uuid never claimed, lists never persisted)',

@@ -79,7 +79,15 @@ export const configSchema = z
     uuid: z.string().regex(UUID_RE).optional(),
     listen: listen.default('127.0.0.1:25107'),
     /** How peers and the fleet view reach us; default http://<listen>. */
-    publicUrl: z.string().url().optional(),
+    publicUrl: z
+      .string()
+      .url()
+      // Published in the heartbeat (Redis, `keepstore fleet`) and in start-up refusals: no secrets.
+      .refine((s) => {
+        const u = new URL(s);
+        return u.username === '' && u.password === '' && !s.includes('@');
+      }, 'must not carry credentials (user:password@): it is published in the heartbeat')
+      .optional(),
     workers: z
       .number()
       .int()
