@@ -114,3 +114,23 @@ test('a restart of the same server (same url and host) is not refused by its own
   await waitFor(async () => (await redis.get(key))?.includes(`"pid":${second.proc.pid}`), 10_000, 'the restarted server heartbeat');
   assert.ok(!second.logs.some((l) => /refusing to start/.test(l.message)));
 });
+
+test('a claim Redis fails (OOM at maxmemory) is warned about and tried again: the uuid is claimed once Redis takes writes', async () => {
+  const prefix = `id${randomBytes(4).toString('hex')}:`;
+  const uuid = 'zzzzz-bi6l4-0000000000000c2';
+  const key = heartbeatKey(prefix, uuid);
+  await redis.config('SET', 'maxmemory-policy', 'noeviction');
+  await redis.config('SET', 'maxmemory', '1'); // every write is refused with OOM; reads still work
+  try {
+    const ks = await startKeepstore({ workers: 1, volumeCount: 1, config: { uuid, redis: redisConfig(prefix) } });
+    cleanups.push(() => ks.destroy());
+    await waitFor(() => ks.logs.some((l) => l.message.startsWith('cannot claim our uuid in redis')), 10_000, 'the claim warning');
+    assert.equal(await redis.get(key), null);
+    await redis.config('SET', 'maxmemory', '0');
+    // Connected all along, so no reconnect comes: only the retry claims it (before the fix, never).
+    await waitFor(async () => (await redis.get(key))?.includes(ks.url), 10_000, 'the heartbeat after Redis takes writes again');
+    assert.ok(ks.logs.some((l) => l.message === 'claimed our uuid in redis: persisting the lists'));
+  } finally {
+    await redis.config('SET', 'maxmemory', '0');
+  }
+});

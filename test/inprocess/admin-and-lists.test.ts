@@ -1,9 +1,11 @@
 // Admin routes in-process: tokens, /index, /mounts, /status.json and /metrics through the fake
 // primary, and the validation of pull and trash list uploads.
 import assert from 'node:assert/strict';
+import { constants } from 'node:buffer';
 import { after, before, describe, test } from 'node:test';
 import { type InProcessApp, startInProcessApp } from '../helpers/in-process-app.ts';
 import { bearer, makeBlock, request } from '../helpers/keep-http.ts';
+import { rawConnect } from '../helpers/raw-http.ts';
 import { MGMT_TOKEN, ROOT_TOKEN, volumeUuid } from '../helpers/keepstore-process.ts';
 
 let app: InProcessApp;
@@ -115,6 +117,19 @@ describe('list uploads', () => {
       app.primary.calls.slice(-2).map((c) => c.method),
       ['list:begin', 'list:commit'],
     );
+  });
+
+  test('a declared list body over MAX_LIST_BYTES (the longest string Node can decode): 413 before the body is read', async () => {
+    const conn = await rawConnect(Number(new URL(app.url).port));
+    try {
+      const length = constants.MAX_STRING_LENGTH + 1; // 1 GiB was accepted, then failed the decode with a 500
+      await conn.write(`PUT /pull HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ROOT_TOKEN}\r\nContent-Length: ${length}\r\n\r\n[`);
+      const text = await conn.waitForText(/\r\n\r\n/);
+      assert.match(text, /^HTTP\/1\.1 413 /);
+      assert.match(text, /list too large/);
+    } finally {
+      conn.socket.destroy();
+    }
   });
 
   test('invalid pull and trash lists: 400 naming what is wrong, nothing sent to the primary', async () => {

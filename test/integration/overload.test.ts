@@ -41,12 +41,12 @@ describe('tiny limits (1 running, 1 waiting per worker)', () => {
     await writeAndWait(b.req, blockB.subarray(0, 1000));
     await waitFor(async () => (await gauge(ks, 'keepstore_http_requests_queued')) === 1, 5_000, 'upload B queued');
 
-    const t0 = Date.now();
+    // A and B hold the slot and the queue place until they are ended below: an answer now can
+    // only be a refusal at once (no clock needed; a timed bound fails on a loaded machine).
     const refused = await request(`${ks.url}/${md5(Buffer.from('x'))}`, { method: 'PUT', body: Buffer.from('x') });
     assert.equal(refused.status, 503);
     assert.equal(refused.body.toString(), 'server busy\n');
     assert.equal(refused.headers['connection'], 'close');
-    assert.ok(Date.now() - t0 < 2_000, 'refused at once, not after waiting');
     assert.equal((await request(`${ks.url}/index`, { headers: adminHeaders })).status, 503);
 
     assert.equal((await request(`${ks.url}/_health/ping`, { headers: mgmt })).status, 200);

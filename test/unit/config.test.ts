@@ -214,6 +214,16 @@ describe('every error names the field', () => {
       /volumes\.0\.endpoint: /,
     ],
     [
+      's3 endpoint with credentials (they would show in device_id)',
+      { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', endpoint: 'http://AKID:s3cr3t@127.0.0.1:9000' }] },
+      /volumes\.0\.endpoint: .*without credentials/,
+    ],
+    [
+      's3 endpoint with a query',
+      { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', endpoint: 'http://127.0.0.1:9000?x=1' }] },
+      /volumes\.0\.endpoint: /,
+    ],
+    [
       's3 key id without secret',
       { volumes: [{ uuid: UUID0, driver: 's3', bucket: 'keep', region: 'r', accessKeyId: 'k' }] },
       /volumes\.0\.secretAccessKey: /,
@@ -278,6 +288,17 @@ describe('every error names the field', () => {
       /^\s*redis\.keyPrefix: must not contain/m,
     ],
     ['pullConcurrency 0', { pullConcurrency: 0 }, /^\s*pullConcurrency: /m],
+    [
+      'publicUrl with credentials (published in the heartbeat)',
+      { publicUrl: 'http://admin:s3cr3t@keep.example:25107' },
+      /^\s*publicUrl: must not carry credentials/m,
+    ],
+    ['pullConnectTimeout 0 (every pull would fail at once)', { pullConnectTimeout: 0 }, /^\s*pullConnectTimeout: must be more than 0/m],
+    [
+      'redis heartbeatInterval 0 (SET PX 0 is refused: the uuid never claimed, lists never persisted)',
+      { uuid: UUID_S, redis: { url: 'redis://x', heartbeatInterval: '0s' } },
+      /^\s*redis\.heartbeatInterval: must be more than 0/m,
+    ],
     ['blobSigning not a boolean', { blobSigning: 'yes' }, /^\s*blobSigning: /m],
     ['key and key file', { blobSigningKey: 'k', blobSigningKeyFile: 'f' }, /blobSigningKeyFile: .*not both/],
     ['signing on without a key', { blobSigning: true }, /blobSigning.*blobSigningKey/],

@@ -12,6 +12,8 @@ import { REPO_ROOT } from '../helpers/keepstore-process.ts';
 const SKIP = new Set(['.git', 'node_modules', 'dist', 'data', 'bench-results', 'tmp']);
 // Spelled in two pieces so that this file does not match itself.
 const OUTSIDE = [`..${'/'}shared`, `/work${'/'}shared`];
+// The workspace's own reference documents: citing one sends a reader to a file a clone lacks.
+const WORKSPACE_DOCS = ['DESIGN', 'PROTOCOL', 'STYLE'].map((name) => `${name}${'.'}md`);
 
 function* files(dir: string): Generator<string> {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -31,6 +33,17 @@ test('no file of the repository refers to a directory outside it', () => {
     for (const needle of OUTSIDE) if (text.includes(needle)) offenders.push(`${path.relative(REPO_ROOT, file)}: ${needle}`);
   }
   assert.ok(scanned > 100, `only ${scanned} files scanned`);
+  assert.deepEqual(offenders, []);
+});
+
+test('no file cites a reference document of the workspace that the repository does not hold', () => {
+  const all = [...files(REPO_ROOT)];
+  const held = new Set(all.map((file) => path.basename(file)));
+  const offenders: string[] = [];
+  for (const file of all) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const doc of WORKSPACE_DOCS) if (!held.has(doc) && text.includes(doc)) offenders.push(`${path.relative(REPO_ROOT, file)}: ${doc}`);
+  }
   assert.deepEqual(offenders, []);
 });
 

@@ -45,7 +45,9 @@ const redis = z
       .string()
       .regex(/^[^{}]*$/, 'must not contain "{" or "}"')
       .default('keepstore:'),
-    heartbeatInterval: duration.prefault('5s'), // heartbeat record refresh; its TTL is 3x this
+    // Heartbeat record refresh; its TTL is 3x this. 0 would be a Redis SET with PX 0, refused:
+    // the uuid would never be claimed and the lists never persisted, without a word.
+    heartbeatInterval: duration.prefault('5s').refine((ms) => ms > 0, 'must be more than 0'),
   })
   .superRefine((r, ctx) => {
     const forms = (['url', 'sentinels', 'cluster'] as const).filter((f) => r[f] !== undefined);
@@ -77,7 +79,15 @@ export const configSchema = z
     uuid: z.string().regex(UUID_RE).optional(),
     listen: listen.default('127.0.0.1:25107'),
     /** How peers and the fleet view reach us; default http://<listen>. */
-    publicUrl: z.string().url().optional(),
+    publicUrl: z
+      .string()
+      .url()
+      // Published in the heartbeat (Redis, `keepstore fleet`) and in start-up refusals: no secrets.
+      .refine((s) => {
+        const u = new URL(s);
+        return u.username === '' && u.password === '' && !s.includes('@');
+      }, 'must not carry credentials (user:password@): it is published in the heartbeat')
+      .optional(),
     workers: z
       .number()
       .int()
@@ -94,7 +104,7 @@ export const configSchema = z
     blobTrashLifetime: duration.prefault('336h'),
     blobTrashCheckInterval: duration.prefault('24h'),
     pullConcurrency: z.number().int().min(1).max(1024).default(4), // pulls in flight per worker
-    pullConnectTimeout: duration.prefault('5s'), // per peer server tried
+    pullConnectTimeout: duration.prefault('5s').refine((ms) => ms > 0, 'must be more than 0'), // per peer server tried (0: every pull would fail at once)
     pullIdleTimeout: duration.prefault('20s'), // no byte from the peer for this long: next server
     trashConcurrency: z.number().int().min(1).max(1024).default(4), // trash ops in flight per worker
     maxConcurrentRequests: z.number().int().min(1).default(256), // per worker, block requests

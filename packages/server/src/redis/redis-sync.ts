@@ -51,6 +51,9 @@ export class RedisSync {
   /** Our uuid's heartbeat key is ours (claimed): only then are our keys read or written. */
   private claimed = false;
   private migrated = false;
+  /** A claim that failed on a Redis error is tried again after this timer (see tryClaim). */
+  private claimRetry: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   /** The Redis side of the primary, or null when no `redis` is configured (lists in memory only). */
   static fromConfig(config: KeepstoreConfig, pool: WorkerPool, lists: WorkLists, log: Logger): RedisSync | null {
@@ -88,7 +91,7 @@ export class RedisSync {
   async start(): Promise<UuidInUse | null> {
     const up = await this.conn.waitUntilUp(START_CONNECT_TIMEOUT_MS);
     if (up) {
-      const refusal = await this.claim().catch(() => null); // Redis trouble: claimed on the next 'up'
+      const refusal = await this.tryClaim();
       if (refusal) {
         await this.conn.close();
         return refusal;
@@ -103,6 +106,8 @@ export class RedisSync {
 
   /** After the workers stopped: flush the last progress, drop the heartbeat, close. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.claimRetry) clearTimeout(this.claimRetry);
     await Promise.all(KIND_NAMES.map((kind) => this.persisters[kind].stop()));
     await this.heartbeat.stop();
     await this.conn.close();
@@ -117,15 +122,39 @@ export class RedisSync {
     if (this.claimed) return null;
     const other = await this.heartbeat.claim();
     if (other) return uuidInUse(other, await this.heartbeat.record());
+    if (this.claimed) return null; // a concurrent claim (a reconnect and a retry) won
     this.claimed = true;
+    if (this.claimRetry !== null) this.log.info('claimed our uuid in redis: persisting the lists');
+    this.claimRetry = null;
     this.heartbeat.start(); // beats only once the uuid is ours: a beat never overwrites another's record
     return null;
+  }
+
+  /**
+   * claim(), and when Redis fails the command (a timeout, OOM at maxmemory, a replica that
+   * became read-only) rather than refusing our uuid: one warning, and another try every
+   * heartbeat interval while connected (a reconnect tries too). Without it the connection
+   * stays up, no 'up' comes, and the lists would never be persisted, without a word.
+   */
+  private async tryClaim(): Promise<UuidInUse | null> {
+    try {
+      return await this.claim();
+    } catch (err) {
+      if (this.claimRetry === null) {
+        this.log.warn('cannot claim our uuid in redis: lists in memory only until it can', { error: describeError(err) });
+      }
+      this.claimRetry = setTimeout(() => {
+        if (!this.stopped && !this.claimed && this.conn.isUp) void this.onUp(true);
+      }, this.redis.heartbeatInterval);
+      this.claimRetry.unref();
+      return null;
+    }
   }
 
   private async onUp(recovered: boolean): Promise<void> {
     if (!this.claimed) {
       // Redis was away at start: another live server may hold our uuid. Then leave Redis alone.
-      const refusal = await this.claim().catch(() => null);
+      const refusal = await this.tryClaim();
       if (refusal) {
         this.log.error(`${refusal.message}: lists stay in memory only`, refusal.fields);
         await this.conn.close();

@@ -42,7 +42,7 @@ export function hasRoom(free: number | null | undefined, size: number | null): b
 }
 
 /**
- * Where a block may be written, best first (DESIGN.md "Directory volumes"): the pinned mount
+ * Where a block may be written, best first (docs/api.md "Volume order"): the pinned mount
  * alone when one is named (refused when unknown, read-only or full), else every writable volume
  * with room, in the block's rendezvous order. Pure: the caller supplies the free-space view
  * (the primary's cached one, a fresh read, or UNKNOWN_FREE_SPACE).

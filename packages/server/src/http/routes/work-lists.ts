@@ -1,13 +1,22 @@
+import { constants } from 'node:buffer';
 import { Router, type Request } from 'express';
 import { ListValidationError, parsePullList, parseTrashList } from '@keepstore/protocol';
 import { BadRequestError, TooLargeError } from '../../errors.js';
 import { requireToken } from '../middleware/auth.js';
 import type { AppContext } from '../app-context.js';
 
-/** A million-entry list is ~150 MB of JSON; refuse anything far beyond that. */
-const MAX_LIST_BYTES = 1024 * 1024 * 1024; // 1 GiB
+/**
+ * A million-entry list is ~150 MB of JSON; refuse anything far beyond that. The body is
+ * decoded into one string for the parser, so the limit is the longest string Node can hold
+ * (just under 512 MiB): one byte more and the decode itself fails (a 500, after the whole body
+ * was held in memory). UTF-8 never has fewer bytes than characters, so this many bytes fit.
+ */
+export const MAX_LIST_BYTES = constants.MAX_STRING_LENGTH;
 
 async function readBody(req: Request): Promise<string> {
+  // A declared length over the limit is refused before a byte is read.
+  const declared = Number(req.get('Content-Length') ?? 0);
+  if (declared > MAX_LIST_BYTES) throw new TooLargeError('list too large');
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -15,11 +15,17 @@ export const s3VolumeConfig = z
     ...volumeBaseShape,
     driver: z.literal('s3'),
     bucket: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/, 'must be an S3 bucket name'),
-    /** S3 API URL; empty = AWS (then `region` is required). */
+    /**
+     * S3 API URL; empty = AWS (then `region` is required). Host and port only: credentials in
+     * it (`user:secret@`) would show in device_id (/mounts, /status.json, logs), so they are refused.
+     */
     endpoint: z
       .string()
       .default('')
-      .refine((s) => s === '' || /^https?:\/\/[^/\s]+\/?$/.test(s), 'must be empty (AWS) or an http(s)://host[:port] URL'),
+      .refine(
+        (s) => s === '' || /^https?:\/\/[^/\s@?#]+\/?$/.test(s),
+        'must be empty (AWS) or an http(s)://host[:port] URL, without credentials (use accessKeyId and secretAccessKey)',
+      ),
     /** Default: us-east-1 when `endpoint` is set. */
     region: z.string().default(''),
     /** Both empty: the SDK's default credential chain (env, profile, instance role...). */
