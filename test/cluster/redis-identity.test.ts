@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { freePort, startKeepstore, volumeUuid, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
+import { freePort, MGMT_TOKEN, startKeepstore, volumeUuid, waitFor, type Keepstore } from '../helpers/keepstore-process.ts';
+import { send } from '../helpers/pull-helpers.ts';
 import { spawnBin } from '../helpers/spawn-bin.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { heartbeatKey } from '../../packages/server/src/redis/redis-keys.ts';
@@ -133,4 +134,27 @@ test('a claim Redis fails (OOM at maxmemory) is warned about and tried again: th
   } finally {
     await redis.config('SET', 'maxmemory', '0');
   }
+});
+
+test('after losing Redis, a server claims its uuid again: one that another server took meanwhile is left alone', async () => {
+  const prefix = `id${randomBytes(4).toString('hex')}:`;
+  const uuid = 'zzzzz-bi6l4-0000000000000c3';
+  const key = heartbeatKey(prefix, uuid);
+  const ks = await startKeepstore({ workers: 1, volumeCount: 1, config: { uuid, redis: redisConfig(prefix) } });
+  cleanups.push(() => ks.destroy());
+  await waitFor(async () => (await redis.get(key))?.includes(ks.url), 10_000, 'its heartbeat');
+  // What a partition looks like from Redis: our record expired and another server claimed the uuid.
+  const other = { url: 'http://other.example:25107', uuid, host: 'other-host', pid: 1, updatedAt: new Date().toISOString() };
+  await redis.set(key, JSON.stringify(other), 'PX', 60_000);
+  await redis.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'); // our server's connection drops and comes back
+  const refusal = await waitFor(
+    () => ks.logs.find((l) => l.level === 'error' && String(l.message).includes(`uuid ${uuid} is in use by another live keepstore`)),
+    15_000,
+    'the refusal after the reconnect',
+  );
+  assert.match(String(refusal.message), /lists stay in memory only/);
+  // Several heartbeat intervals later the other server's record is untouched (it used to be overwritten at once).
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  assert.deepEqual(JSON.parse((await redis.get(key))!), other);
+  assert.equal((await send(`${ks.url}/_health/ping`, 'GET', undefined, { Authorization: `Bearer ${MGMT_TOKEN}` })).status, 200);
 });

@@ -18,6 +18,8 @@ export interface HeartbeatSources {
   pool: WorkerPool;
   lists: WorkLists;
   persisted(): HeartbeatRecord['persisted'];
+  /** True while our uuid's key is ours (claimed since the last reconnect): only then do we beat. */
+  owned(): boolean;
 }
 
 /**
@@ -42,12 +44,13 @@ export class Heartbeat {
     this.key = heartbeatKey(opts.keyPrefix, opts.uuid);
   }
 
+  /** Beat now and every interval from then on; again after a re-claim, it only beats now. */
   start(): void {
-    this.started = true;
     void this.beat();
+    if (this.started) return;
+    this.started = true;
     this.timer = setInterval(() => void this.beat(), this.opts.intervalMs);
     this.timer.unref();
-    this.conn.on('up', () => void this.beat());
     // Workers coming up (at start, after a restart) change the record: publish it now.
     this.sources.pool.on('ready', () => void this.beat());
   }
@@ -76,7 +79,8 @@ export class Heartbeat {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.started && this.conn.isUp) await this.conn.client.del(this.key).catch(() => undefined);
+    // Only our own record: after a lost claim the key is another server's.
+    if (this.started && this.conn.isUp && this.sources.owned()) await this.conn.client.del(this.key).catch(() => undefined);
   }
 
   async record(): Promise<HeartbeatRecord> {
@@ -124,7 +128,7 @@ export class Heartbeat {
   }
 
   private async publish(): Promise<void> {
-    if (!this.conn.isUp || this.stopped) return;
+    if (!this.conn.isUp || this.stopped || !this.sources.owned()) return;
     try {
       const ttlMs = 3 * this.opts.intervalMs;
       const record = JSON.stringify(await this.record());

@@ -78,6 +78,7 @@ export class RedisSync {
       pool,
       lists,
       persisted: () => ({ pull: this.persisters.pull.currentGeneration, trash: this.persisters.trash.currentGeneration }),
+      owned: () => this.claimed,
     });
     lists.onReplaced((list) => this.persisters[list.kind].accepted(list, lists.generation(list.kind)));
     lists.onEntryFinished((kind, generation, ordinal) => this.persisters[kind].finished(generation, ordinal));
@@ -101,6 +102,11 @@ export class RedisSync {
     // The connection has already warned about the outage (once); this only says what it means here.
     else this.log.info('lists not resumed from redis yet: they will be when it is reachable', { timeoutMs: START_CONNECT_TIMEOUT_MS });
     this.conn.on('up', (recovered) => void this.onUp(recovered));
+    // While we were away our record may have expired and another server taken the uuid: claim
+    // it again on reconnect before anything (a beat, a list write) touches our keys.
+    this.conn.on('down', () => {
+      this.claimed = false;
+    });
     return null;
   }
 
@@ -153,7 +159,8 @@ export class RedisSync {
 
   private async onUp(recovered: boolean): Promise<void> {
     if (!this.claimed) {
-      // Redis was away at start: another live server may hold our uuid. Then leave Redis alone.
+      // Redis was away (at start, or since the last claim): another live server may hold our
+      // uuid now. Then leave Redis alone.
       const refusal = await this.tryClaim();
       if (refusal) {
         this.log.error(`${refusal.message}: lists stay in memory only`, refusal.fields);
