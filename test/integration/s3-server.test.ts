@@ -125,6 +125,9 @@ test('/mounts, /status.json, per-mount metrics and the heartbeat show the S3 vol
   const status = await getStatus(ks);
   assert.ok(status.workers.every((w) => w.state === 'listening' || w.pid !== null));
   assert.ok(JSON.stringify(status).includes(S3_UUID), '/status.json names the S3 mount');
+  const statusVolumes = (status as unknown as { volumes: Array<{ uuid: string; bytes_free: number | null }> }).volumes;
+  assert.equal(statusVolumes.find((v) => v.uuid === S3_UUID)?.bytes_free, null, 'unknown, not a made-up number');
+  assert.equal(typeof statusVolumes.find((v) => v.uuid === DIR_UUID)?.bytes_free, 'number');
 
   await get(await foreignBlock(100));
   const metrics = await waitFor(
@@ -137,6 +140,8 @@ test('/mounts, /status.json, per-mount metrics and the heartbeat show the S3 vol
     'operations on the S3 mount in /metrics',
   );
   assert.ok(sumOf(metrics, 'keepstore_volume_operations_total', { mount: DIR_UUID }) >= 0);
+  const freeSeries = metrics.filter((x) => x.name === 'keepstore_volume_free_bytes').map((x) => x.labels['mount']);
+  assert.deepEqual(freeSeries, [DIR_UUID], 'no free-bytes series for the S3 mount (unknown)');
 
   const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {

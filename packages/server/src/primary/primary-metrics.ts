@@ -46,14 +46,17 @@ export class PrimaryMetrics {
     const volumes = sources.volumes ?? (() => volumesOf(sources.config.currentConfig.volumes));
     new Gauge({
       name: 'keepstore_volume_free_bytes',
-      help: 'Bytes available to keepstore on the filesystem of each volume (0: unknown).',
+      help: 'Bytes available to keepstore on the filesystem of each volume (no series when unknown, e.g. S3).',
       labelNames: ['mount'],
       registers: [this.registry],
       async collect() {
         const list = volumes();
         const free = await Promise.all(list.map(freeBytesOrNull));
         this.reset();
-        for (const [i, v] of list.entries()) this.set({ mount: v.uuid }, free[i] ?? 0);
+        for (const [i, v] of list.entries()) {
+          const bytes = free[i];
+          if (bytes !== null && bytes !== undefined) this.set({ mount: v.uuid }, bytes);
+        }
       },
     });
   }

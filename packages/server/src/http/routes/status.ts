@@ -19,7 +19,7 @@ export function statusRoutes(ctx: AppContext): Router {
           read_only: v.readOnly,
           replication: v.replication,
           storage_classes: v.storageClasses,
-          bytes_free: (await freeBytesOrNull(v)) ?? 0, // 0: unknown (documented)
+          bytes_free: await freeBytesOrNull(v), // null: unknown (S3), never a made-up number
         })),
       ),
     ]);
