@@ -131,7 +131,7 @@ test('an entry of the new list that is in flight is not started twice', () => {
   assert.equal(list.take(['v1']), null, 'nor started after the first run finished');
 });
 
-test('a cancelled job counts neither done nor failed; a newer list\'s entry that waited on it runs on its own', () => {
+test("a cancelled job counts neither done nor failed; a newer list's entry that waited on it runs on its own", () => {
   const { list } = makeList();
   list.replace([e('a', 'v1'), e('b', 'v1')]);
   const [a, b] = [list.take(['v1'])!, list.take(['v1'])!];

@@ -63,6 +63,4 @@ export type JobSpec =
  * How a job ended. `cancelled`: its entry left the list before the job was through (a replace or
  * clear): neither done nor failed, like the entries of that list never started.
  */
-export type JobOutcome =
-  | { ok: true; detail?: Record<string, string | number | boolean> }
-  | { ok: false; error: string; cancelled?: true };
+export type JobOutcome = { ok: true; detail?: Record<string, string | number | boolean> } | { ok: false; error: string; cancelled?: true };
