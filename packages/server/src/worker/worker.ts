@@ -44,7 +44,7 @@ export class KeepstoreWorker {
   /** Take this process as a worker: listen to the primary, then say hello (it answers with init). */
   run(): void {
     process.on('message', (msg: unknown) => {
-      if (isPrimaryToWorker(msg)) dispatchMessage(this.handlers, msg);
+      if (isPrimaryToWorker(msg)) dispatchMessage(this.handlers, msg, undefined);
     });
     send({ type: 'hello' });
     // The primary is gone (crashed or SIGKILLed): stop listening at once (so a restarted server
