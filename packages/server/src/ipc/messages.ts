@@ -13,10 +13,13 @@ export type PrimaryToWorker =
   | { type: 'init'; index: number; config: KeepstoreConfig; volumes: string[]; sweeps: string[] }
   | { type: 'shutdown' }
   | { type: 'rpc:reply'; id: number; result: RpcResult }
-  /** Run one pull or trash job; the worker answers with `job:done` carrying the same id. */
+  /**
+   * Run one pull or trash job; the worker answers with `job:done` carrying the same id and kind
+   * (ids are per kind: a pull and a trash job may share one).
+   */
   | { type: 'job'; id: number; job: JobSpec }
   /** The job's entry is no longer on the list: stop at the next step boundary (a pull: before its next server). */
-  | { type: 'job:cancel'; id: number }
+  | { type: 'job:cancel'; id: number; kind: ListKind }
   /** A scrape: answer with `metrics:report` carrying the same id. */
   | { type: 'metrics:collect'; id: number };
 

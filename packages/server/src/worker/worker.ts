@@ -133,7 +133,7 @@ export class KeepstoreWorker {
       });
     },
     job: (msg) => this.worker?.jobs.start(msg.id, msg.job),
-    'job:cancel': (msg) => this.worker?.jobs.cancel(msg.id),
+    'job:cancel': (msg) => this.worker?.jobs.cancel(msg.kind, msg.id),
     shutdown: () => this.shutdown('shutdown'),
     'rpc:reply': (msg) => void this.rpc.handle(msg),
     'metrics:collect': (msg) => {

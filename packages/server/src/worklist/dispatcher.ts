@@ -72,7 +72,8 @@ export class Dispatcher {
     }
     const unwanted = new Set(step.value);
     if (unwanted.size === 0) return;
-    for (const [id, { job, workerId }] of this.sent) if (unwanted.has(job)) this.pool.send(workerId, { type: 'job:cancel', id });
+    for (const [id, { job, workerId }] of this.sent)
+      if (unwanted.has(job)) this.pool.send(workerId, { type: 'job:cancel', id, kind: this.spec.kind });
   }
 
   /** Stop or resume handing out jobs (trash lists are kept but not run when blobTrash is off). */
