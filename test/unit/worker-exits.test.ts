@@ -43,12 +43,18 @@ function respawn(workers: ReturnType<typeof fakeWorkers>, listening: ListeningWo
   workers.emit('ready', 0, [VOLUME]);
 }
 
-test("a dead worker's unanswered job goes back to its list through worker-exits and runs on the replacement", async () => {
+/** Work lists with a one-entry trash list, whose gone workers are forgotten through worker-exits; nobody listens yet. */
+function oneTrashEntry() {
   const listening: ListeningWorker[] = [];
   const workers = fakeWorkers(listening);
   const lists = new WorkLists(workers, quiet());
   forgetGoneWorkers(workers, [(workerId, how) => lists.forgetWorker(workerId, how)]);
   lists.install({ kind: 'trash', items: [[LOCATOR, '1700000000000000000', null]], serverLists: [], acceptedAt: Date.now() });
+  return { listening, workers, lists };
+}
+
+test("a dead worker's unanswered job goes back to its list through worker-exits and runs on the replacement", async () => {
+  const { listening, workers, lists } = oneTrashEntry();
   respawn(workers, listening, 31);
   assert.equal(jobsSentTo(workers, 31).length, 1);
   assert.equal(lists.queue('trash').inProgress, 1);
@@ -61,18 +67,15 @@ test("a dead worker's unanswered job goes back to its list through worker-exits 
   const [id] = jobsSentTo(workers, 32);
   assert.ok(id !== undefined, 'the replacement got the job');
   lists.jobDone(31, 'trash', id, { ok: true }); // not from the process that has it: ignored
+  await new Promise(setImmediate);
   assert.equal(lists.queue('trash').done, 0);
   lists.jobDone(32, 'trash', id, { ok: true });
   await new Promise(setImmediate);
   assert.deepEqual({ done: lists.queue('trash').done, inProgress: lists.queue('trash').inProgress }, { done: 1, inProgress: 0 });
 });
 
-test('a job whose worker died 3 times is dropped as a poison pill; a retirement does not count', async () => {
-  const listening: ListeningWorker[] = [];
-  const workers = fakeWorkers(listening);
-  const lists = new WorkLists(workers, quiet());
-  forgetGoneWorkers(workers, [(workerId, how) => lists.forgetWorker(workerId, how)]);
-  lists.install({ kind: 'trash', items: [[LOCATOR, '1700000000000000000', null]], serverLists: [], acceptedAt: Date.now() });
+test('a job whose worker died 3 times is dropped as a poison pill; a retirement does not count', () => {
+  const { listening, workers, lists } = oneTrashEntry();
   const exits = ['died', 'retired', 'died', 'died'] as const;
   for (const [i, how] of exits.entries()) {
     respawn(workers, listening, 40 + i);
