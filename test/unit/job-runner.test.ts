@@ -1,5 +1,5 @@
 /**
- * JobRunner cancellation (packages/server/src/worker/job-runner.ts): `cancel(id)` aborts the
+ * JobRunner cancellation (packages/server/src/worker/job-runner.ts): `cancel(kind, id)` aborts the
  * signal its executor was given, only for that job; unknown or finished ids change nothing.
  */
 import assert from 'node:assert/strict';
@@ -27,14 +27,14 @@ test('cancel aborts the signal of that job only; unknown and finished ids are ig
   const pull = (locator: string) => ({ kind: 'pull' as const, locator, servers: ['http://a'], volume: 'v1', pinned: false });
   runner.start(1, pull('a'));
   runner.start(2, pull('b'));
-  runner.cancel(99); // unknown: nothing happens
-  runner.cancel(1);
+  runner.cancel('pull', 99); // unknown: nothing happens
+  runner.cancel('pull', 1);
   assert.equal(signals.get('a')!.aborted, true);
   assert.equal(signals.get('b')!.aborted, false);
   release.get('a')!();
   release.get('b')!();
   await runner.drain();
-  runner.cancel(2); // finished: nothing to abort
+  runner.cancel('pull', 2); // finished: nothing to abort
   assert.equal(signals.get('b')!.aborted, false);
   assert.deepEqual(
     sent.map((m) => (m.type === 'job:done' ? [m.id, m.outcome.ok] : m.type)),
@@ -43,4 +43,26 @@ test('cancel aborts the signal of that job only; unknown and finished ids are ig
       [2, true],
     ],
   );
+});
+
+test('a pull and a trash job with the same id (ids are per kind) are cancelled apart', async () => {
+  const signals = new Map<string, AbortSignal>();
+  const release: Array<() => void> = [];
+  const hold = (kind: string, cancelled: AbortSignal) =>
+    new Promise<{ ok: true }>((resolve) => {
+      signals.set(kind, cancelled);
+      release.push(() => resolve({ ok: true }));
+    });
+  const executors: Executors = {
+    pull: { run: (_job, cancelled) => hold('pull', cancelled) },
+    trash: { run: (_job, cancelled) => hold('trash', cancelled) },
+  };
+  const runner = new JobRunner(executors, () => undefined, captureLogger().log);
+  runner.start(7, { kind: 'pull', locator: 'a', servers: ['http://a'], volume: 'v1', pinned: false });
+  runner.start(7, { kind: 'trash', locator: 'b', blockMtime: '1', volume: 'v1' });
+  runner.cancel('pull', 7);
+  assert.equal(signals.get('pull')!.aborted, true);
+  assert.equal(signals.get('trash')!.aborted, false);
+  for (const r of release) r();
+  await runner.drain();
 });

@@ -82,3 +82,41 @@ test('a refusal fails the request with the given error', async () => {
   pending.refuse(id, 1, new Error('bad request'));
   await assert.rejects(reply, /bad request/);
 });
+
+test('a request with no timeout (a job) waits as long as its peer is there, then takes its answer', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const pending = new PendingRequests<number, string>();
+  let id = 0;
+  const reply = pending.request(
+    [3],
+    (_peer, i) => {
+      id = i;
+      return true;
+    },
+    { timeoutMs: null, onGone: 'fail' },
+  );
+  t.mock.timers.tick(24 * 3600_000); // a pull that runs for a day still has its slot
+  assert.equal(pending.waitingOn(3), 1);
+  pending.answer(id, 3, 'done');
+  assert.deepEqual(await reply, ['done']);
+  assert.equal(pending.waitingOn(3), 0);
+});
+
+test('forgetting a peer returns the ids of the requests it failed, oldest first, and only those', async () => {
+  const pending = new PendingRequests<number, string>();
+  const ids: number[] = [];
+  const send = (_peer: number, i: number) => ids.push(i) > 0;
+  const noTimeout: RequestOptions<number> = { timeoutMs: null, onGone: 'fail' };
+  const first = pending.request([8], send, noTimeout);
+  const other = pending.request([9], send, noTimeout);
+  const second = pending.request([8], send, noTimeout);
+  const scrape = pending.request([8, 9], send, fanOut);
+  assert.deepEqual(pending.forget(8, new Error('worker 8 died')), [ids[0], ids[2]]);
+  await assert.rejects(first, /worker 8 died/);
+  await assert.rejects(second, /worker 8 died/);
+  assert.equal(pending.waitingOn(9), 2); // the other peer's job and the fan-out still wait on it
+  pending.answer(ids[1]!, 9, 'nine');
+  pending.answer(ids[3]!, 9, 'nine too');
+  assert.deepEqual(await other, ['nine']);
+  assert.deepEqual(await scrape, ['nine too']);
+});

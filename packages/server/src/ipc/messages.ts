@@ -13,10 +13,13 @@ export type PrimaryToWorker =
   | { type: 'init'; index: number; config: KeepstoreConfig; volumes: string[]; sweeps: string[] }
   | { type: 'shutdown' }
   | { type: 'rpc:reply'; id: number; result: RpcResult }
-  /** Run one pull or trash job; the worker answers with `job:done` carrying the same id. */
+  /**
+   * Run one pull or trash job; the worker answers with `job:done` carrying the same id and kind
+   * (ids are per kind: a pull and a trash job may share one).
+   */
   | { type: 'job'; id: number; job: JobSpec }
   /** The job's entry is no longer on the list: stop at the next step boundary (a pull: before its next server). */
-  | { type: 'job:cancel'; id: number }
+  | { type: 'job:cancel'; id: number; kind: ListKind }
   /** A scrape: answer with `metrics:report` carrying the same id. */
   | { type: 'metrics:collect'; id: number };
 
@@ -77,11 +80,14 @@ export function isWorkerToPrimary(msg: unknown): msg is WorkerToPrimary {
 
 /**
  * One handler per message type of a direction: a table that misses a type (a new message
- * nobody handles) fails to compile.
+ * nobody handles) fails to compile. `From` is what the receiver knows of the sender (the
+ * primary: which worker process sent it, and how to answer that very process).
  */
-export type MessageHandlers<M extends { type: string }> = { [T in M['type']]: (msg: Extract<M, { type: T }>) => void };
+export type MessageHandlers<M extends { type: string }, From = void> = {
+  [T in M['type']]: (msg: Extract<M, { type: T }>, from: From) => void;
+};
 
-/** Hand `msg` to its handler in `handlers`. */
-export function dispatchMessage<M extends { type: string }>(handlers: MessageHandlers<M>, msg: M): void {
-  (handlers[msg.type as M['type']] as (m: M) => void)(msg);
+/** Hand `msg` (from `from`) to its handler in `handlers`. */
+export function dispatchMessage<M extends { type: string }, From = void>(handlers: MessageHandlers<M, From>, msg: M, from: From): void {
+  (handlers[msg.type as M['type']] as (m: M, from: From) => void)(msg, from);
 }

@@ -11,20 +11,27 @@ interface Entry<Peer, Reply> {
   onGone: PeerGone;
   resolve: (replies: Reply[]) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | null;
 }
 
-export interface RequestOptions<Peer> {
-  timeoutMs: number;
-  /** The error for peers that did not answer in time. */
-  timedOut: (silent: Peer[]) => Error;
-  onGone: PeerGone;
-}
+/** How long a request waits, and what ends the wait early. */
+export type RequestOptions<Peer> = { onGone: PeerGone } & (
+  | {
+      timeoutMs: number;
+      /** The error for peers that did not answer in time. */
+      timedOut: (silent: Peer[]) => Error;
+    }
+  /**
+   * No timeout: the request waits until it is answered or its peer is gone (a job: a pull
+   * may run for minutes, and a worker that dies or retires is forgotten by worker-exits).
+   */
+  | { timeoutMs: null }
+);
 
 /**
  * The requests one side of the IPC channel is waiting on: one id map and one timeout for
- * every request/reply on the channel (the worker's rpc calls, the primary's metrics scrape),
- * and the one place that forgets a peer that is gone (dead, retired, or the primary itself).
+ * every request/reply on the channel (the worker's rpc calls, the primary's metrics scrape and
+ * jobs), and the one place that forgets a peer that is gone (dead, retired, or the primary itself).
  */
 export class PendingRequests<Peer, Reply> {
   #nextId = 1;
@@ -48,11 +55,14 @@ export class PendingRequests<Peer, Reply> {
     const reached = peers.filter((peer) => send(peer, id));
     if (reached.length === 0) return unreachable ? Promise.reject(unreachable()) : Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const silent = [...(this.#pending.get(id)?.waiting ?? reached)];
-        this.#pending.delete(id);
-        reject(opts.timedOut(silent));
-      }, opts.timeoutMs);
+      const timer =
+        opts.timeoutMs === null
+          ? null
+          : setTimeout(() => {
+              const silent = [...(this.#pending.get(id)?.waiting ?? reached)];
+              this.#pending.delete(id);
+              reject(opts.timedOut(silent));
+            }, opts.timeoutMs);
       this.#pending.set(id, { waiting: new Set(reached), replies: [], onGone: opts.onGone, resolve, reject, timer });
     });
   }
@@ -71,13 +81,27 @@ export class PendingRequests<Peer, Reply> {
     if (entry?.waiting.has(peer)) this.#settle(id, entry, err);
   }
 
-  /** `peer` is gone: what waits on it fails at once, or (a fan-out) settles without it. */
-  forget(peer: Peer, err: Error): void {
+  /**
+   * `peer` is gone: what waits on it fails at once, or (a fan-out) settles without it.
+   * Returns the ids of the requests it failed, oldest first (a dispatcher's jobs to hand back).
+   */
+  forget(peer: Peer, err: Error): number[] {
+    const failed: number[] = [];
     for (const [id, entry] of [...this.#pending]) {
       if (!entry.waiting.delete(peer)) continue;
-      if (entry.onGone === 'fail') this.#settle(id, entry, err);
-      else if (entry.waiting.size === 0) this.#settle(id, entry, null);
+      if (entry.onGone === 'fail') {
+        failed.push(id);
+        this.#settle(id, entry, err);
+      } else if (entry.waiting.size === 0) this.#settle(id, entry, null);
     }
+    return failed;
+  }
+
+  /** How many requests wait on an answer from `peer` (a worker's jobs in flight: its credit). */
+  waitingOn(peer: Peer): number {
+    let count = 0;
+    for (const entry of this.#pending.values()) if (entry.waiting.has(peer)) count++;
+    return count;
   }
 
   /** The channel itself is gone: fail every request in flight, and every later one. */
@@ -88,7 +112,7 @@ export class PendingRequests<Peer, Reply> {
 
   #settle(id: number, entry: Entry<Peer, Reply>, err: Error | null): void {
     this.#pending.delete(id);
-    clearTimeout(entry.timer);
+    if (entry.timer) clearTimeout(entry.timer);
     if (err) entry.reject(err);
     else entry.resolve(entry.replies);
   }

@@ -1,6 +1,6 @@
 import type { ConfigSource } from '../config/config-source.js';
 import type { WorkerStatus } from '../status.js';
-import type { PrimaryToWorker, WorkerToPrimary } from './messages.js';
+import type { MessageHandlers, PrimaryToWorker, WorkerToPrimary } from './messages.js';
 
 /** What happens to the primary's workers, as the modules that follow them hear it. */
 export interface WorkerEvents {
@@ -13,12 +13,29 @@ export interface WorkerEvents {
    * first; any it did not report (grace period over, crash) must be handed back too.
    */
   retired: [index: number, workerId: number];
-  /**
-   * A message from a worker; `reply` answers that very process (even a retiring one).
-   * `workerId` (cluster's id, unique per process) tells processes of one index apart.
-   */
-  message: [index: number, msg: WorkerToPrimary, reply: (msg: PrimaryToWorker) => void, workerId: number];
 }
+
+/** How a worker process left: died unexpectedly, or retired (shrink, rolling reload). */
+export type WorkerExit = 'died' | 'retired';
+
+/** The worker process a message came from. */
+export interface MessageSender {
+  index: number;
+  /** cluster's id, unique per process: tells processes of one index apart. */
+  workerId: number;
+  /** Answer that very process (even a retiring one). */
+  reply: (msg: PrimaryToWorker) => void;
+}
+
+/** Messages the pool answers itself (a worker's start-up handshake). */
+type PoolMessage = Extract<WorkerToPrimary, { type: 'hello' | 'listening' }>;
+
+/**
+ * The primary's handlers for every other worker message (rpc calls, list batches, job
+ * results, metrics reports): with the pool's own two, the primary's one table, and a new
+ * message type that neither handles fails to compile (primary/main.ts builds it).
+ */
+export type WorkerMessageHandlers = MessageHandlers<Exclude<WorkerToPrimary, PoolMessage>, MessageSender>;
 
 /** A listening worker process and the volumes it owns. */
 export interface ListeningWorker {

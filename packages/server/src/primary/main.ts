@@ -9,6 +9,7 @@ import { WorkerPool } from './worker-pool.js';
 import { PrimaryMetrics } from './primary-metrics.js';
 import { WorkerMetricsCollector } from './worker-collector.js';
 import { forgetGoneWorkers } from './worker-exits.js';
+import type { WorkerMessageHandlers } from '../ipc/workers.js';
 
 function warnAboutInsecureDefaults(config: KeepstoreConfig, log: Logger): void {
   if (config.source === null) log.warn('no config file given: serving ./data with built-in defaults');
@@ -72,8 +73,8 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     { workers: pool, config: pool, pullQueue: () => lists.queue('pull'), trashQueue: () => lists.queue('trash') },
     collector,
   );
-  forgetGoneWorkers(pool, [(workerId) => collector.forgetWorker(workerId), (workerId) => lists.dropUploadsOf(workerId)]);
-  const handlers: RpcHandlers = {
+  forgetGoneWorkers(pool, [(workerId, how) => lists.forgetWorker(workerId, how), (workerId) => collector.forgetWorker(workerId)]);
+  const rpcHandlers: RpcHandlers = {
     status: async () => ({
       method: 'status',
       status: { workers: lists.workerActivity(pool.status()), pullQueue: lists.queue('pull'), trashQueue: lists.queue('trash') },
@@ -82,10 +83,14 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     'list:commit': async (call) => ({ method: 'list:commit', accepted: lists.commit(call.uploadId, call.count) }),
     metrics: async () => ({ method: 'metrics', ...(await metrics.scrape()) }),
   };
-  pool.on('message', (index, msg, reply, workerId) => {
-    if (msg.type !== 'rpc') return;
-    void dispatchRpc(handlers, msg.call, { index, workerId }).then((result) => reply({ type: 'rpc:reply', id: msg.id, result }));
-  });
+  // Every worker message the pool does not answer itself (its start-up handshake), in one table.
+  const messages: WorkerMessageHandlers = {
+    rpc: (msg, { index, workerId, reply }) =>
+      void dispatchRpc(rpcHandlers, msg.call, { index, workerId }).then((result) => reply({ type: 'rpc:reply', id: msg.id, result })),
+    'list:batch': (msg) => lists.addBatch(msg.uploadId, msg.batch),
+    'job:done': (msg, { workerId }) => lists.jobDone(workerId, msg.kind, msg.id, msg.outcome),
+    'metrics:report': (msg, { workerId }) => collector.report(workerId, msg.id, msg.metrics),
+  };
 
   // Signals are handled from before the first fork: a SIGTERM that arrives while workers
   // start (the first one may already answer /_health/ping) must stop them cleanly, not kill
@@ -93,7 +98,7 @@ export async function runPrimary(configPath: string | undefined): Promise<number
   const signals = handleSignals(pool, lists, redis, log);
   log.info('keepstore starting', { listen: config.listen, workers: config.workers, volumes: config.volumes.length, pid: process.pid });
   try {
-    await pool.start();
+    await pool.start(messages);
   } catch (err) {
     if (signals.stopping) return signals.done; // stopped during start-up: workers exiting is expected
     log.error('a worker failed to start; check the configuration', { error: describeError(err) });

@@ -24,11 +24,7 @@ export class WorkerMetricsCollector {
   constructor(
     private readonly pool: Workers,
     private readonly timeoutMs = COLLECT_TIMEOUT_MS,
-  ) {
-    pool.on('message', (_index, msg, _reply, workerId) => {
-      if (msg.type === 'metrics:report') this.#pending.answer(msg.id, workerId, msg.metrics);
-    });
-  }
+  ) {}
 
   /** Every listening worker's snapshot (empty when none listens). */
   collect(): Promise<MetricsSnapshot[]> {
@@ -38,6 +34,11 @@ export class WorkerMetricsCollector {
       timedOut: (silent) => new KeepError(`metrics: no answer from worker(s) ${silent.join(', ')}`, 'KEEP_METRICS_TIMEOUT', 503),
       onGone: 'skip',
     });
+  }
+
+  /** Worker process `workerId` answered scrape `id` (a `metrics:report`). */
+  report(workerId: number, id: number, metrics: MetricsSnapshot): void {
+    this.#pending.answer(id, workerId, metrics);
   }
 
   /** Worker process `workerId` is gone: its counters died with it, the scrape goes on without it. */

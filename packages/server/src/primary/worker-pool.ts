@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/logger.js';
 import type { ConfigSource } from '../config/config-source.js';
 import { dispatchMessage, isWorkerToPrimary, type MessageHandlers, type PrimaryToWorker, type WorkerToPrimary } from '../ipc/messages.js';
-import type { ListeningWorker, WorkerEvents, Workers } from '../ipc/workers.js';
+import type { ListeningWorker, MessageSender, WorkerEvents, WorkerMessageHandlers, Workers } from '../ipc/workers.js';
 import type { WorkerStatus } from '../status.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { assignVolumes } from './volume-assignment.js';
@@ -35,6 +35,8 @@ export class WorkerPool extends EventEmitter<WorkerEvents> implements Workers, C
   private readonly outgoing = new Set<Worker>();
   private stopping = false;
   private config: KeepstoreConfig;
+  /** The handlers of every message the pool does not answer itself; set by start(). */
+  private messages!: WorkerMessageHandlers;
 
   constructor(
     config: KeepstoreConfig,
@@ -49,8 +51,12 @@ export class WorkerPool extends EventEmitter<WorkerEvents> implements Workers, C
     cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
   }
 
-  /** Fork every worker; resolves when all listen. A worker that dies during its first start is fatal. */
-  async start(): Promise<void> {
+  /**
+   * Fork every worker; resolves when all listen. A worker that dies during its first start is
+   * fatal. `messages` handles what the workers send besides their start-up handshake.
+   */
+  async start(messages: WorkerMessageHandlers): Promise<void> {
+    this.messages = messages;
     const owned = assignVolumes(
       this.config.volumes.map((v) => v.uuid),
       this.config.workers,
@@ -166,9 +172,9 @@ export class WorkerPool extends EventEmitter<WorkerEvents> implements Workers, C
     this.log.info('worker starting', { workerIndex: slot.index, pid: worker.process.pid, volumes: slot.volumes });
     return new Promise((resolve, reject) => {
       let listening = false;
-      /** Every message reaches the pool's table; what the pool does not handle itself goes on to its listeners. */
-      const forward = (msg: WorkerToPrimary) => this.emit('message', slot.index, msg, (m) => this.sendTo(worker, m), worker.id);
-      const handlers: MessageHandlers<WorkerToPrimary> = {
+      const from: MessageSender = { index: slot.index, workerId: worker.id, reply: (m) => this.sendTo(worker, m) };
+      // The primary's one table: the handshake here, everything else from start()'s caller.
+      const handlers: MessageHandlers<WorkerToPrimary, MessageSender> = {
         hello: () => {
           // A shutdown sent before the worker listened for messages was lost: a worker that
           // is being stopped or retired gets it again now, instead of its init.
@@ -184,14 +190,10 @@ export class WorkerPool extends EventEmitter<WorkerEvents> implements Workers, C
           if (slot.worker === worker) this.emit('ready', slot.index, slot.volumes);
           resolve();
         },
-        // Answered by the rpc handlers, list uploads, dispatchers and the scrape (primary/main.ts).
-        rpc: forward,
-        'list:batch': forward,
-        'job:done': forward,
-        'metrics:report': forward,
+        ...this.messages,
       };
       worker.on('message', (msg: unknown) => {
-        if (isWorkerToPrimary(msg)) dispatchMessage(handlers, msg);
+        if (isWorkerToPrimary(msg)) dispatchMessage(handlers, msg, from);
       });
       worker.once('exit', (code, signal) => {
         if (!listening) reject(new Error(`worker ${slot.index} exited during start-up (code ${code}, signal ${signal})`));

@@ -10,8 +10,8 @@ import type { WorkerToPrimary } from '../ipc/messages.js';
  */
 export class JobRunner {
   private readonly running = new Set<Promise<void>>();
-  /** Cancellation of each job in flight, by the primary's job id. */
-  private readonly cancellers = new Map<number, AbortController>();
+  /** Cancellation of each job in flight, by kind and the primary's job id (ids are per kind). */
+  private readonly cancellers = new Map<`${ListKind}:${number}`, AbortController>();
 
   constructor(
     private readonly executors: Executors,
@@ -21,18 +21,19 @@ export class JobRunner {
 
   start(id: number, job: JobSpec): void {
     const canceller = new AbortController();
-    this.cancellers.set(id, canceller);
+    const key = `${job.kind}:${id}` as const;
+    this.cancellers.set(key, canceller);
     const p = this.execute(job, canceller.signal).then((outcome) => this.send({ type: 'job:done', id, kind: job.kind, outcome }));
     this.running.add(p);
     void p.finally(() => {
       this.running.delete(p);
-      this.cancellers.delete(id);
+      this.cancellers.delete(key);
     });
   }
 
-  /** The primary no longer wants job `id` (its list was replaced or cleared). Unknown ids: nothing. */
-  cancel(id: number): void {
-    this.cancellers.get(id)?.abort();
+  /** The primary no longer wants job `id` of `kind` (its list was replaced or cleared). Unknown ids: nothing. */
+  cancel(kind: ListKind, id: number): void {
+    this.cancellers.get(`${kind}:${id}`)?.abort();
   }
 
   /** Resolves when every job started so far has reported (shutdown waits for this). */

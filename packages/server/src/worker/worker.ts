@@ -44,7 +44,7 @@ export class KeepstoreWorker {
   /** Take this process as a worker: listen to the primary, then say hello (it answers with init). */
   run(): void {
     process.on('message', (msg: unknown) => {
-      if (isPrimaryToWorker(msg)) dispatchMessage(this.handlers, msg);
+      if (isPrimaryToWorker(msg)) dispatchMessage(this.handlers, msg, undefined);
     });
     send({ type: 'hello' });
     // The primary is gone (crashed or SIGKILLed): stop listening at once (so a restarted server
@@ -133,7 +133,7 @@ export class KeepstoreWorker {
       });
     },
     job: (msg) => this.worker?.jobs.start(msg.id, msg.job),
-    'job:cancel': (msg) => this.worker?.jobs.cancel(msg.id),
+    'job:cancel': (msg) => this.worker?.jobs.cancel(msg.kind, msg.id),
     shutdown: () => this.shutdown('shutdown'),
     'rpc:reply': (msg) => void this.rpc.handle(msg),
     'metrics:collect': (msg) => {

@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
-import type { WorkersView as WorkerPool } from '../ipc/workers.js';
+import { PendingRequests } from '../ipc/pending.js';
+import type { WorkerExit, WorkersView as WorkerPool } from '../ipc/workers.js';
 import { itemHooks } from './item-hooks.js';
 import type { ListKindSpec } from './list-kind-spec.js';
 import { itemLocator, type JobOutcome, type ListItem, type ListSnapshot } from './list-wire.js';
@@ -9,17 +10,29 @@ import { WorkList, type Job } from './work-list.js';
 /** Worker deaths while running one job after which the job is dropped as the likely cause. */
 const MAX_DEATHS = 3;
 
+/** A job sent to a worker: what the request of that id carries. */
+interface SentJob {
+  job: Job<ListItem>;
+  workerId: number;
+  index: number;
+}
+
 /**
  * Feeds one WorkList to the workers by credit: a worker gets a job only into a free slot and
- * only for a volume it owns. Results free the slot and pull the next job. A dead worker's jobs
- * go back to the head of the list; a replaced list takes effect for everything not yet started.
+ * only for a volume it owns. Results free the slot and pull the next job. A job is a request
+ * on the IPC channel whose reply is `job:done`, with no timeout (a pull may run for minutes):
+ * the requests a worker has not answered are its slots in use. A gone worker's jobs go back
+ * to the head of the list (worker-exits calls takeBack); a replaced list takes effect for
+ * everything not yet started.
  */
 export class Dispatcher {
   readonly list: WorkList<ListItem>;
   /** The server lists the items of the current list index (pull; empty for trash). */
   private serverLists: ListSnapshot['serverLists'] = [];
-  /** Jobs in flight per worker process (cluster worker id), with that worker's index. */
-  private readonly inFlight = new Map<number, { index: number; jobs: Map<number, Job<ListItem>> }>();
+  /** The jobs in flight, by worker process (cluster worker id): who has not answered what. */
+  private readonly pending = new PendingRequests<number, JobOutcome>();
+  /** The job each pending request carries, by request id. */
+  private readonly sent = new Map<number, SentJob>();
   private enabled: boolean;
   /** Job id -> how many workers died while running it (see withoutPoison). */
   private readonly deaths = new Map<number, number>();
@@ -33,11 +46,6 @@ export class Dispatcher {
     this.list = new WorkList(itemHooks(log, spec, (item) => spec.route(item, pool.currentConfig, space)));
     this.enabled = spec.enabled(pool.currentConfig);
     pool.on('ready', () => this.pump());
-    pool.on('died', (_index, workerId) => this.takeBack(workerId, 'dead'));
-    pool.on('retired', (_index, workerId) => this.takeBack(workerId, 'retired'));
-    pool.on('message', (_index, msg, _reply, workerId) => {
-      if (msg.type === 'job:done' && msg.kind === spec.kind) this.onDone(workerId, msg.id, msg.outcome);
-    });
   }
 
   /** Replace the list; jobs in flight whose entry it no longer has are told to stop early. */
@@ -64,9 +72,8 @@ export class Dispatcher {
     }
     const unwanted = new Set(step.value);
     if (unwanted.size === 0) return;
-    for (const [workerId, { jobs }] of this.inFlight) {
-      for (const job of jobs.values()) if (unwanted.has(job)) this.pool.send(workerId, { type: 'job:cancel', id: job.id });
-    }
+    for (const [id, { job, workerId }] of this.sent)
+      if (unwanted.has(job)) this.pool.send(workerId, { type: 'job:cancel', id, kind: this.spec.kind });
   }
 
   /** Stop or resume handing out jobs (trash lists are kept but not run when blobTrash is off). */
@@ -82,7 +89,7 @@ export class Dispatcher {
   /** Jobs in flight per worker index, for /status.json. */
   runningByWorker(): Map<number, Job<ListItem>[]> {
     const byIndex = new Map<number, Job<ListItem>[]>();
-    for (const { index, jobs } of this.inFlight.values()) byIndex.set(index, [...(byIndex.get(index) ?? []), ...jobs.values()]);
+    for (const { index, job } of this.sent.values()) byIndex.set(index, [...(byIndex.get(index) ?? []), job]);
     return byIndex;
   }
 
@@ -90,43 +97,76 @@ export class Dispatcher {
   pump(): void {
     if (!this.enabled) return;
     for (const { index, workerId, volumes } of this.pool.listening()) {
-      const mine = this.jobsOf(workerId, index);
       const limit = this.spec.concurrency(this.pool.currentConfig);
-      while (mine.size < limit) {
+      while (this.pending.waitingOn(workerId) < limit) {
         const job = this.list.take(volumes);
         if (!job) break;
-        if (!this.pool.send(workerId, { type: 'job', id: job.id, job: this.spec.toJob(job.entry, job.volume, this.serverLists) })) {
+        if (!this.send(job, workerId, index)) {
           // Not delivered (the worker is gone; its 'died' may already have fired, e.g. when
           // this pump runs from that very event): put the job back now, or it would sit
           // "in progress" forever.
           this.list.requeue([job.id]);
           break;
         }
-        mine.set(job.id, job);
       }
     }
   }
 
-  private jobsOf(workerId: number, index: number): Map<number, Job<ListItem>> {
-    let entry = this.inFlight.get(workerId);
-    if (!entry) this.inFlight.set(workerId, (entry = { index, jobs: new Map() }));
-    return entry.jobs;
+  /** Send `job` to worker process `workerId` as a request answered by `job:done`; false if not delivered. */
+  private send(job: Job<ListItem>, workerId: number, index: number): boolean {
+    let delivered = false;
+    const reply = this.pending.request(
+      [workerId],
+      (peer, id) => {
+        delivered = this.pool.send(peer, { type: 'job', id, job: this.spec.toJob(job.entry, job.volume, this.serverLists) });
+        if (delivered) this.sent.set(id, { job, workerId, index });
+        return delivered;
+      },
+      { timeoutMs: null, onGone: 'fail' },
+      () => new Error('worker gone'),
+    );
+    reply.then(
+      ([outcome]) => {
+        if (outcome) this.onDone(job, outcome);
+      },
+      // Not delivered (requeued by pump), or the worker is gone: takeBack has handed it back.
+      () => undefined,
+    );
+    return delivered;
   }
 
-  private onDone(workerId: number, id: number, outcome: JobOutcome): void {
-    this.inFlight.get(workerId)?.jobs.delete(id);
-    this.deaths.delete(id);
-    this.list.complete(id, outcome.ok, !outcome.ok && outcome.cancelled === true);
+  /** Worker process `workerId` answered job request `id` (a `job:done`). */
+  answer(workerId: number, id: number, outcome: JobOutcome): void {
+    if (this.sent.get(id)?.workerId !== workerId) return; // late (the worker was forgotten) or foreign
+    this.sent.delete(id);
+    this.pending.answer(id, workerId, outcome);
+  }
+
+  private onDone(job: Job<ListItem>, outcome: JobOutcome): void {
+    this.deaths.delete(job.id);
+    this.list.complete(job.id, outcome.ok, !outcome.ok && outcome.cancelled === true);
     this.pump();
   }
 
-  /** A worker process is gone: whatever it never reported goes back to the list. */
-  private takeBack(workerId: number, why: 'dead' | 'retired'): void {
-    const entry = this.inFlight.get(workerId);
-    this.inFlight.delete(workerId);
-    if (entry && entry.jobs.size > 0) {
-      const back = why === 'dead' ? this.withoutPoison(entry.jobs) : [...entry.jobs.keys()];
-      this.log.warn(`requeueing ${this.spec.kind} jobs of a ${why} worker`, { workerIndex: entry.index, count: back.length });
+  /**
+   * Worker process `workerId` is gone (called by primary/worker-exits.ts): the jobs it never
+   * answered go back to the head of the list, a death counting against each (poison pill).
+   */
+  takeBack(workerId: number, how: WorkerExit): void {
+    const unanswered = this.pending.forget(workerId, new Error(`worker ${how}`));
+    const jobs = new Map<number, Job<ListItem>>();
+    let index: number | undefined;
+    for (const id of unanswered) {
+      const sent = this.sent.get(id);
+      this.sent.delete(id);
+      if (!sent) continue;
+      jobs.set(sent.job.id, sent.job);
+      index = sent.index;
+    }
+    if (jobs.size > 0) {
+      const why = how === 'died' ? 'dead' : 'retired';
+      const back = how === 'died' ? this.withoutPoison(jobs) : [...jobs.keys()];
+      this.log.warn(`requeueing ${this.spec.kind} jobs of a ${why} worker`, { workerIndex: index, count: back.length });
       this.list.requeue(back);
     }
     this.pump();

@@ -1,10 +1,10 @@
 import type { KeepstoreConfig } from '../config/config.js';
 import type { QueueStats, WorkerStatus } from '../status.js';
-import type { WorkersView as WorkerPool } from '../ipc/workers.js';
+import type { WorkerExit, WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { Logger } from '../log/logger.js';
 import { Dispatcher } from './dispatcher.js';
 import { KIND_NAMES, LIST_KINDS } from './list-kinds.js';
-import { itemLocator, type ListKind, type ListSnapshot } from './list-wire.js';
+import { itemLocator, type JobOutcome, type ListBatch, type ListKind, type ListSnapshot } from './list-wire.js';
 import { ListUploads } from './list-uploads.js';
 import { VolumeSpace } from './volume-space.js';
 
@@ -28,9 +28,6 @@ export class WorkLists {
     this.space = new VolumeSpace(pool.currentConfig.volumes);
     const dispatcher = (kind: ListKind): Dispatcher => new Dispatcher(pool, LIST_KINDS[kind], this.space, log);
     this.dispatchers = { pull: dispatcher('pull'), trash: dispatcher('trash') };
-    pool.on('message', (_index, msg) => {
-      if (msg.type === 'list:batch') this.uploads.add(msg.uploadId, msg.batch);
-    });
   }
 
   start(): Promise<void> {
@@ -70,9 +67,23 @@ export class WorkLists {
     return this.uploads.begin(kind, workerId);
   }
 
-  /** Worker process `workerId` is gone (dead or retired): its unfinished uploads are dropped. */
-  dropUploadsOf(workerId: number): void {
+  /** Part of list upload `uploadId` (a `list:batch`). */
+  addBatch(uploadId: number, batch: ListBatch): void {
+    this.uploads.add(uploadId, batch);
+  }
+
+  /** Worker process `workerId` answered job `id` of `kind` (a `job:done`). */
+  jobDone(workerId: number, kind: ListKind, id: number, outcome: JobOutcome): void {
+    this.dispatchers[kind].answer(workerId, id, outcome);
+  }
+
+  /**
+   * Worker process `workerId` is gone (called by primary/worker-exits.ts): its unfinished
+   * uploads are dropped and the jobs it never answered go back to their lists.
+   */
+  forgetWorker(workerId: number, how: WorkerExit): void {
     this.uploads.dropWorker(workerId);
+    for (const kind of KIND_NAMES) this.dispatchers[kind].takeBack(workerId, how);
   }
 
   /** Commit an upload: the new list replaces the current one whole. Returns its size. */
