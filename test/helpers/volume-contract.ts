@@ -18,6 +18,7 @@ import { HashMismatchError, InvalidLocatorError, NotFoundError, WriteFailedError
 import { trashRefusal, TRASH_SKIP } from '../../packages/server/src/trash/trash-rules.ts';
 import type { BlockStat, TrashGuard, Volume } from '../../packages/server/src/volume/volume.ts';
 import { VolumeSet } from '../../packages/server/src/volume/volume-set.ts';
+import { collect } from './volume-fixtures.ts';
 
 export interface VolumeContractHarness {
   /** A new, initialised, empty, writable volume (a fresh directory, a fresh bucket, ...). */
@@ -60,12 +61,6 @@ async function put(volume: Volume, hash: string, data: Buffer): Promise<BlockSta
 async function get(volume: Volume, hash: string): Promise<{ data: Buffer; size: number; mtimeNs: bigint }> {
   const { stream, size, mtimeNs } = await volume.openRead(hash);
   return { data: await buffer(stream), size, mtimeNs };
-}
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
 }
 
 async function indexed(volume: Volume, prefix = ''): Promise<string[]> {

@@ -89,3 +89,10 @@ export async function exists(p: string): Promise<boolean> {
     () => false,
   );
 }
+
+/** Everything an async iterable yields (an index, an emptied trash), in order. */
+export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}

@@ -8,7 +8,7 @@ import { DirectoryVolume } from '../../packages/server/src/volume/directory/dire
 import { FileSink, SINK_COALESCE_BYTES } from '../../packages/server/src/volume/directory/file-sink.ts';
 import { mapWriteError } from '../../packages/server/src/volume/directory/fs-errors.ts';
 import type { PendingWrite } from '../../packages/server/src/volume/volume.ts';
-import { exists, listFiles, makeTempDir, makeVolume, placeBlock, randomBlock } from '../helpers/volume-fixtures.ts';
+import { exists, listFiles, makeTempDir, makeVolume, placeBlock, randomBlock, collect } from '../helpers/volume-fixtures.ts';
 
 let base: string;
 before(async () => {
@@ -234,12 +234,6 @@ test('index streams: stopping early is fine and many blocks come through', async
   }
   assert.equal(seen, 5);
 });
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 function specOf(v: DirectoryVolume) {
   return {

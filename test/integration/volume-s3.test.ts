@@ -14,7 +14,7 @@ import type { Volume } from '../../packages/server/src/volume/volume.ts';
 import { listKeys, MOTO_MISSING, s3Bucket, s3ServerKinds, type S3TestServer } from '../helpers/s3-server.ts';
 import { freePort } from '../helpers/keepstore-process.ts';
 import { makeS3Volume, putObject } from '../helpers/s3-volume-fixtures.ts';
-import { randomBlock } from '../helpers/volume-fixtures.ts';
+import { randomBlock, collect } from '../helpers/volume-fixtures.ts';
 
 const MiB = 1024 * 1024;
 
@@ -33,12 +33,6 @@ async function readAll(volume: Volume, hash: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
-}
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
 }
 
 async function lastModifiedNs(client: S3Client, bucket: string, key: string): Promise<bigint> {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { NotFoundError } from '../../packages/server/src/errors.ts';
 import type { TrashGuard } from '../../packages/server/src/volume/volume.ts';
-import { exists, listFiles, makeTempDir, makeVolume, placeBlock, randomBlock } from '../helpers/volume-fixtures.ts';
+import { exists, listFiles, makeTempDir, makeVolume, placeBlock, randomBlock, collect } from '../helpers/volume-fixtures.ts';
 
 /** Trash whatever is there (the trash rules are tested in trash-rules and trash-guarded-rename). */
 const ACCEPT: TrashGuard = () => null;
@@ -122,9 +122,3 @@ test('a temp file of a write in progress survives the periodic sweep', async () 
   assert.equal(await exists(pending.path), true);
   await pending.discard();
 });
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
