@@ -1,6 +1,7 @@
 import type { JobContext } from '../worklist/job-executor.js';
 import { describeError } from '../log/logger.js';
 import { batches } from '../volume/batches.js';
+import { skipWhileRunning } from './skip-while-running.js';
 
 const TEMP_FILE_MAX_AGE_MS = 60 * 60 * 1000; // a live write touches its temp file far more often
 const FIRST_SWEEP_DELAY_MS = 60_000; // first trash sweep after start (1 min)
@@ -20,10 +21,8 @@ export function startBackgroundTasks(ctx: JobContext, sweeps: readonly string[])
   });
   if (volumes.length === 0) return { stop: () => undefined };
 
-  let sweeping = false; // a sweep slower than the interval must not overlap the next one
-  const sweepTrash = async () => {
-    if (sweeping) return;
-    sweeping = true;
+  // A sweep slower than its interval must not overlap the next one (see skipWhileRunning).
+  const sweepTrash = skipWhileRunning(async () => {
     for (const volume of volumes) {
       try {
         // Name every deleted block (the audit trail of what is gone for good), a bounded batch
@@ -39,9 +38,8 @@ export function startBackgroundTasks(ctx: JobContext, sweeps: readonly string[])
         ctx.log.warn('trash sweep failed', { mount: volume.uuid, error: describeError(err) });
       }
     }
-    sweeping = false;
-  };
-  const sweepTemp = async () => {
+  });
+  const sweepTemp = skipWhileRunning(async () => {
     for (const volume of volumes) {
       try {
         const removed = await volume.removeAbandonedWrites(TEMP_FILE_MAX_AGE_MS);
@@ -50,7 +48,7 @@ export function startBackgroundTasks(ctx: JobContext, sweeps: readonly string[])
         ctx.log.warn('temp file sweep failed', { mount: volume.uuid, error: describeError(err) });
       }
     }
-  };
+  });
   // A blobTrashCheckInterval of 0 turns the trash sweep off (as in Arvados).
   const timers = [setInterval(() => void sweepTemp(), TEMP_FILE_MAX_AGE_MS / 4)];
   // setInterval turns a delay beyond 2^31-1 ms (~24.8 days) into 1 ms: cap it instead.
