@@ -1,6 +1,7 @@
 import { ListValidationError } from './errors.js';
 import { optionalMountUuid, requireEntryObject, requireSizedLocator } from './list-entry.js';
-import { describeJsonType, parseListJson, quoteForMessage } from './list-json.js';
+import { describeJsonType, quoteForMessage } from './list-json.js';
+import { parseWholeList, type ListValidator } from './list-stream.js';
 
 /** One validated entry of a pull list (docs/api.md "The pull list"). */
 export interface PullEntry {
@@ -95,19 +96,26 @@ function requireServers(entry: Record<string, unknown>, index: number, cache: Ma
 }
 
 /**
+ * The pull list's validator, for one list (it memoizes server URL checks): each entry of a
+ * segment as a PullEntry, or a ListValidationError naming the first wrong one.
+ */
+export function pullListValidator(): ListValidator<PullEntry> {
+  const serverCache = new Map<string, ServerCheck>();
+  return ({ first, values }) =>
+    values.map((item, k) => {
+      const i = first + k;
+      const entry = requireEntryObject(item, i);
+      const { locator, hash, size } = requireSizedLocator(entry, i);
+      const servers = requireServers(entry, i, serverCache);
+      return { locator, hash, size, servers, mountUuid: optionalMountUuid(entry, i) };
+    });
+}
+
+/**
  * Parses and validates a pull list body (JSON text). `null` or `[]` give no entries. Throws
  * ListValidationError for malformed JSON, a body that is not an array, or the first entry
  * that is wrong (naming its index and the reason): then the whole list must be refused.
  */
 export function parsePullList(body: string): PullEntry[] {
-  const items = parseListJson(body);
-  const serverCache = new Map<string, ServerCheck>();
-  const entries: PullEntry[] = new Array<PullEntry>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const entry = requireEntryObject(items[i], i);
-    const { locator, hash, size } = requireSizedLocator(entry, i);
-    const servers = requireServers(entry, i, serverCache);
-    entries[i] = { locator, hash, size, servers, mountUuid: optionalMountUuid(entry, i) };
-  }
-  return entries;
+  return parseWholeList(body, pullListValidator());
 }
