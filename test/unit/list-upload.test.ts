@@ -30,7 +30,10 @@ async function upload(kind: 'pull' | 'trash', body: string): Promise<{ snapshot:
     uploads.add(msg.uploadId!, msg.batch as Parameters<ListUploads['add']>[1]);
   };
   const spec = LIST_KINDS[kind];
-  const accepted = await uploadList(rpc, send as never, { kind, entries: spec.parse(body) } as ReceivedList);
+  const entries = (async function* () {
+    yield spec.parse(body);
+  })();
+  const accepted = await uploadList(rpc, send as never, { kind, entries } as ReceivedList);
   assert.ok(snapshot);
   assert.equal(accepted, (snapshot as ListSnapshot).items.length);
   return { snapshot, batches };

@@ -42,6 +42,11 @@ export class ListUploads {
     return { kind: upload.kind, items: upload.items, serverLists: upload.serverLists, acceptedAt: Date.now() };
   }
 
+  /** Worker `workerIndex` gave up upload `uploadId` (its list was refused mid-stream): drop it. */
+  abort(uploadId: number, workerIndex: number): void {
+    if (this.uploads.get(uploadId)?.workerIndex === workerIndex) this.uploads.delete(uploadId);
+  }
+
   /** A worker died: its unfinished uploads are dropped. */
   dropWorker(workerIndex: number): void {
     for (const [id, upload] of this.uploads) if (upload.workerIndex === workerIndex) this.uploads.delete(id);
