@@ -35,8 +35,11 @@ test('an item it cannot hold is refused by its position', () => {
   const pull = new CompactListBuilder('pull');
   pull.push([`${hash(1)}+1`, 0, null]);
   assert.throws(() => pull.push([`${hash(1)}`, 0, null]), /entry 1: not a HASH\+SIZE locator/);
+  assert.throws(() => pull.push([`${hash(1)}+`, 0, null]), /entry 1: not a HASH\+SIZE locator/);
+  assert.throws(() => pull.push([`${hash(1).toUpperCase()}+1`, 0, null]), /entry 1: not a HASH\+SIZE locator/);
+  assert.throws(() => pull.push([`${hash(1)}+1x`, 0, null]), /entry 1: not a HASH\+SIZE locator/);
   assert.throws(() => pull.push([`${hash(1)}+1`, -1, null]), /entry 1: bad server list/);
   const trash = new CompactListBuilder('trash');
   assert.throws(() => trash.push([`${hash(1)}+1`, '1e9', null]), /entry 0: bad block_mtime/);
-  assert.equal(pull.finish().length, 1);
+  assert.deepEqual(itemsOf(pull.finish()), [[`${hash(1)}+1`, 0, null]]);
 });

@@ -57,20 +57,20 @@ function parseServerUrl(server: string): ServerCheck {
   return { url: withoutTrailingSlash(server) };
 }
 
+/** Distinct servers whose check is remembered per list: peers repeat, but a hostile list must not grow the memo without bound. */
+const MAX_REMEMBERED_SERVERS = 10_000;
+
 /**
- * An http(s) server URL without its trailing '/', or why it is refused. Results of the full
- * check are memoized per list: peers repeat from entry to entry.
+ * An http(s) server URL without its trailing '/', or why it is refused. Checks are memoized
+ * per list: peers repeat from entry to entry, and a lookup costs less than the pattern.
  */
 function normalizeServer(server: string, cache: Map<string, ServerCheck>): ServerCheck {
-  const plain = PLAIN_SERVER_RE.exec(server);
-  if (plain !== null && (plain[1] === undefined || Number(plain[1]) <= MAX_PORT)) {
-    return { url: withoutTrailingSlash(server) };
-  }
   let result = cache.get(server);
-  if (result === undefined) {
-    result = parseServerUrl(server);
-    cache.set(server, result);
-  }
+  if (result !== undefined) return result;
+  const plain = PLAIN_SERVER_RE.exec(server);
+  const isPlain = plain !== null && (plain[1] === undefined || Number(plain[1]) <= MAX_PORT);
+  result = isPlain ? { url: withoutTrailingSlash(server) } : parseServerUrl(server);
+  if (cache.size < MAX_REMEMBERED_SERVERS) cache.set(server, result);
   return result;
 }
 

@@ -34,7 +34,10 @@ async function uploadEntries<E>(
   const open = async (): Promise<number> => (uploadId ??= (await rpc.call({ method: 'list:begin', kind: spec.kind })).uploadId);
   const index = new Map<string, number>();
   let newLists: Array<readonly string[]> = [];
+  // Neighbouring entries mostly name the same servers: compared first, that skips the join.
+  let last: { servers: readonly string[]; i: number } | null = null;
   const intern = (servers: readonly string[]): number => {
+    if (last !== null && sameServers(last.servers, servers)) return last.i;
     const key = servers.join(' ');
     let i = index.get(key);
     if (i === undefined) {
@@ -42,6 +45,7 @@ async function uploadEntries<E>(
       index.set(key, i);
       newLists.push(servers);
     }
+    last = { servers, i };
     return i;
   };
   let items: ListItem[] = [];
@@ -67,4 +71,10 @@ async function uploadEntries<E>(
   }
   const { accepted } = await rpc.call({ method: 'list:commit', uploadId: await open(), count });
   return accepted;
+}
+
+function sameServers(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
 }

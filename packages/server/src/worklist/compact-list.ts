@@ -38,9 +38,15 @@ export class CompactList implements ListEntries<ListItem> {
 }
 
 const HASH_BYTES = 16;
+const HASH_CHARS = 32;
 const NO_MOUNT = 0xffffffff;
-/** `HASH+SIZE`, maybe followed by hints (dropped: the primary keeps none). */
-const LOCATOR_RE = /^([0-9a-f]{32})\+([0-9]{1,16})(?:\+|$)/;
+const PLUS = 0x2b;
+const DIGIT_0 = 0x30;
+/** Longest size hint read (more digits could not be a safe integer). */
+const MAX_SIZE_DIGITS = 16;
+/** Value of each lowercase hex digit by char code; 255 for anything else. */
+const HEX_VALUE = new Uint8Array(128).fill(255);
+for (let d = 0; d < 16; d++) HEX_VALUE['0123456789abcdef'.charCodeAt(d)] = d;
 const UINT64_RE = /^[0-9]{1,20}$/;
 const FIRST_CAPACITY = 16_384;
 
@@ -72,6 +78,32 @@ function resize(kind: ListKind, from: Columns, n: number, capacity: number): Col
   return to;
 }
 
+/** The 32 hex digits at the start of `locator` as 16 bytes at `to[at]`; false if they are not. */
+function writeHash(locator: string, to: Buffer, at: number): boolean {
+  if (locator.length <= HASH_CHARS || locator.charCodeAt(HASH_CHARS) !== PLUS) return false;
+  for (let k = 0; k < HASH_BYTES; k++) {
+    const hi = HEX_VALUE[locator.charCodeAt(2 * k)] ?? 255;
+    const lo = HEX_VALUE[locator.charCodeAt(2 * k + 1)] ?? 255;
+    if ((hi | lo) > 15) return false;
+    to[at + k] = (hi << 4) | lo;
+  }
+  return true;
+}
+
+/** The size after `HASH+` (up to the next '+' or the end), or -1 if it is not a safe integer. */
+function readSize(locator: string): number {
+  let size = 0;
+  let i = HASH_CHARS + 1;
+  for (; i < locator.length; i++) {
+    const c = locator.charCodeAt(i);
+    if (c === PLUS) break;
+    const d = c - DIGIT_0;
+    if (d < 0 || d > 9 || i - HASH_CHARS > MAX_SIZE_DIGITS) return -1;
+    size = size * 10 + d;
+  }
+  return i === HASH_CHARS + 1 || !Number.isSafeInteger(size) ? -1 : size;
+}
+
 /** Fills a CompactList item by item (an upload's batches as they arrive); push throws on an item it cannot hold. */
 export class CompactListBuilder {
   private columns: Columns;
@@ -87,24 +119,29 @@ export class CompactListBuilder {
     return this.n;
   }
 
+  /**
+   * Append `item`: `HASH+SIZE`, maybe followed by hints (dropped: the primary keeps none).
+   * Decoded by hand, char by char: this runs for every entry of every list the primary takes.
+   */
   push(item: ListItem): void {
     const [locator, field, mount] = item;
-    const m = LOCATOR_RE.exec(locator);
-    const size = m ? Number(m[2]) : Number.NaN;
-    if (!m || !Number.isSafeInteger(size)) throw new Error(`entry ${this.n}: not a HASH+SIZE locator`);
     const value = this.fieldValue(field);
     if (value === null) throw new Error(`entry ${this.n}: bad ${this.kind === 'pull' ? 'server list' : 'block_mtime'}`);
     if (this.n === this.capacity) {
       this.capacity *= 2;
       this.columns = resize(this.kind, this.columns, this.n, this.capacity);
     }
-    const i = this.n++;
+    const i = this.n;
     const { hashes, sizes, mounts, field: fields } = this.columns;
-    hashes.write(m[1]!, i * HASH_BYTES, HASH_BYTES, 'hex');
+    // The row is written as it is read; a bad locator throws before the row is counted.
+    if (!writeHash(locator, hashes, i * HASH_BYTES)) throw new Error(`entry ${i}: not a HASH+SIZE locator`);
+    const size = readSize(locator);
+    if (size < 0) throw new Error(`entry ${i}: not a HASH+SIZE locator`);
     sizes[i] = size;
     mounts[i] = mount === null ? NO_MOUNT : this.mountNumber(mount);
     if (fields instanceof BigUint64Array) fields[i] = value as bigint;
     else fields[i] = value as number;
+    this.n++;
   }
 
   /** The list, its columns cut to its length. */
