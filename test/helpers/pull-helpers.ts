@@ -78,6 +78,7 @@ export interface PullQueue {
 
 export interface StatusJson {
   pullQueue: PullQueue;
+  trashQueue: PullQueue;
   workers: Array<{ index: number; pid: number | null; state: string; volumes: string[]; restarts: number; pulling: string[] }>;
 }
 

@@ -1,7 +1,9 @@
 /**
  * PUT /pull as an API: admin token required (401/403), 400 naming the bad entry with the
  * current list kept (server URLs with credentials, a query or a fragment, and more servers
- * than MAX_PULL_SERVERS included), [] and null clear it, a 100 000-entry list is accepted and
+ * than MAX_PULL_SERVERS included), also for an entry deep in a long list (the body is read
+ * as a stream), a list over maxListEntries is refused 413 naming the bound (pull and trash)
+ * with the current list kept, [] and null clear it, a 100 000-entry list is accepted and
  * shown queued in /status.json, and the entries logged at debug level carry no signature.
  */
 import assert from 'node:assert/strict';
@@ -11,12 +13,15 @@ import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { adminHeaders, SIGNING_KEY, startKeepstore, type Keepstore } from '../helpers/keepstore-process.ts';
 import { getStatus, logsWith, makeBlock, putPullList, send, waitForPullIdle, type PullEntryJson } from '../helpers/pull-helpers.ts';
 
+/** This server's maxListEntries: above the 100 000-entry list below. */
+const MAX_ENTRIES = 150_000;
+
 let target: Keepstore;
 let peer: FakePeer; // answers nothing at all: pulls stay in flight, the rest stays queued
 
 before(async () => {
   [target, peer] = await Promise.all([
-    startKeepstore({ workers: 2, volumeCount: 2, config: { pullConnectTimeout: '60s', pullConcurrency: 2 } }),
+    startKeepstore({ workers: 2, volumeCount: 2, config: { pullConnectTimeout: '60s', pullConcurrency: 2, maxListEntries: MAX_ENTRIES } }),
     startFakePeer({ signingKey: SIGNING_KEY, unknown: 'hang' }),
   ]);
 });
@@ -88,6 +93,35 @@ test('bad lists are refused with 400 naming the entry, and the current list is k
     assert.equal((await getStatus(target)).pullQueue.listSize, before, `${name}: list kept`);
   }
   assert.ok(!JSON.stringify(target.logs).includes('s3cr3t-pw'), 'no credential of a refused URL is logged');
+});
+
+test('an entry wrong deep in a long list: 400 naming it, though the entries before it already went to the primary; the list is kept', async () => {
+  const before = (await getStatus(target)).pullQueue.listSize;
+  assert.ok(before > 0);
+  const list = entries(140_000);
+  list[123_456] = { locator: list[123_456]!.locator, servers: ['ftp://keep.example'] };
+  const res = await putPullList(target, list);
+  assert.equal(res.status, 400, res.text);
+  assert.match(res.text, /^entry 123456: servers\[0\].*not an http/);
+  assert.equal((await getStatus(target)).pullQueue.listSize, before, 'list kept');
+});
+
+test('a list over maxListEntries: 413 naming the bound (pull and trash); the current lists are kept', async () => {
+  const pullBefore = (await getStatus(target)).pullQueue.listSize;
+  assert.ok(pullBefore > 0);
+  const trashEntry = (i: number) => `{"locator":"${i.toString(16).padStart(32, '0')}+3","block_mtime":1}`;
+  const trashBody = (n: number) => `[${Array.from({ length: n }, (_, i) => trashEntry(i)).join(',')}]`;
+  assert.equal((await send(`${target.url}/trash`, 'PUT', trashBody(3), adminHeaders)).status, 200);
+  const pull = await putPullList(target, entries(MAX_ENTRIES + 1));
+  assert.equal(pull.status, 413, pull.text);
+  assert.match(pull.text, new RegExp(`more than ${MAX_ENTRIES} entries \\(maxListEntries\\)`));
+  const trash = await send(`${target.url}/trash`, 'PUT', trashBody(MAX_ENTRIES + 1), adminHeaders);
+  assert.equal(trash.status, 413, trash.text);
+  assert.match(trash.text, new RegExp(`more than ${MAX_ENTRIES} entries`));
+  const status = await getStatus(target);
+  assert.equal(status.pullQueue.listSize, pullBefore, 'pull list kept');
+  assert.equal(status.trashQueue.listSize, 3, 'trash list kept');
+  assert.equal((await send(`${target.url}/trash`, 'PUT', '[]', adminHeaders)).status, 200);
 });
 
 test('pull and trash lists with signed locators are logged at debug level without their signatures', async () => {

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { captureLogger } from '../helpers/capture-logger.ts';
+import { itemsOf } from '../helpers/list-items.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
 import { waitFor } from '../helpers/keepstore-process.ts';
 import { Bitset } from '../../packages/server/src/redis/bitset.ts';
@@ -40,7 +41,7 @@ function freshKeys(kind: 'pull' | 'trash' = 'pull'): ListKeys {
 }
 
 /** Entry i of list `tag`: the tag is in the locator, so a mix of two lists is visible. */
-function pullList(tag: number, size: number): ListSnapshot {
+function pullList(tag: number, size: number): ListSnapshot & { items: ListItem[] } {
   const items: ListItem[] = Array.from({ length: size }, (_, i) => [
     `${tag.toString(16).padStart(8, '0')}${i.toString(16).padStart(24, '0')}+${i}`,
     i % 2,
@@ -69,7 +70,7 @@ test('a list and its progress are persisted; resume yields the unfinished entrie
   assert.equal(resumed!.total, 25_000);
   assert.equal(resumed!.finished, 4);
   assert.equal(resumed!.map.length, 24_996);
-  assert.deepEqual(resumed!.snapshot.items.slice(0, 4), [list.items[1], list.items[2], list.items[3], list.items[4]]);
+  assert.deepEqual(itemsOf(resumed!.snapshot.items).slice(0, 4), [list.items[1], list.items[2], list.items[3], list.items[4]]);
 
   // Progress of the resumed (installed) list lands on the persisted ordinals.
   const q = persister(keys);
@@ -78,7 +79,7 @@ test('a list and its progress are persisted; resume yields the unfinished entrie
   await q.stop();
   const again = await loadUnfinished(redis, keys, 'pull');
   assert.equal(again!.finished, 5);
-  assert.equal(again!.snapshot.items[0]![0], list.items[2]![0]);
+  assert.equal(again!.snapshot.items.at(0)![0], list.items[2]![0]);
   await p.stop();
 });
 
@@ -86,7 +87,12 @@ test('an empty list clears: it is persisted as a generation of zero entries', as
   const keys = freshKeys('trash');
   const p = new ListPersister('trash', new ListWriter(redis, keys), captureLogger().log, { isUp: () => true });
   p.accepted(
-    { kind: 'trash', items: [['acbd18db4cc2f85cedef654fccc4a4d8+3', '1707249451308502672', null]], serverLists: [], acceptedAt: 1 },
+    {
+      kind: 'trash',
+      items: [['acbd18db4cc2f85cedef654fccc4a4d8+3', '1707249451308502672', null] as ListItem],
+      serverLists: [],
+      acceptedAt: 1,
+    },
     1,
   );
   p.accepted({ kind: 'trash', items: [], serverLists: [], acceptedAt: 2 }, 2);
@@ -207,7 +213,7 @@ test('a 1 000 000-entry list is persisted and resumed in batches without stallin
     const resume = { ms: performance.now() - started, ...lag };
     assert.equal(resumed!.total, n);
     assert.equal(resumed!.finished, Math.ceil(n / 3));
-    assert.deepEqual(resumed!.snapshot.items[0], items[1]);
+    assert.deepEqual(resumed!.snapshot.items.at(0), items[1]);
     assert.deepEqual(resumed!.snapshot.items.at(-1), items[n - 2]);
     const memory = (await redis.info('memory')).match(/used_memory_human:(\S+)/)?.[1];
     const show = (f: typeof persist): string =>
@@ -263,7 +269,7 @@ test('a list of the layout before hash tags is migrated once, with its progress,
   assert.equal(resumed.total, 12_000);
   assert.equal(resumed.finished, 3);
   assert.deepEqual(
-    resumed.snapshot.items,
+    itemsOf(resumed.snapshot.items),
     list.items.filter((_, i) => !done.has(i)),
   );
   assert.deepEqual(resumed.snapshot.serverLists, list.serverLists);

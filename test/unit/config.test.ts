@@ -56,6 +56,7 @@ describe('defaults', () => {
     assert.equal(c.pullConnectTimeout, 5000);
     assert.equal(c.pullIdleTimeout, 20_000);
     assert.equal(c.trashConcurrency, 4);
+    assert.equal(c.maxListEntries, 4_000_000);
     assert.deepEqual(c.log, { level: 'info', format: 'json' });
     assert.equal(c.source, null);
     assert.equal(c.redis, undefined);
@@ -288,6 +289,7 @@ describe('every error names the field', () => {
       /^\s*redis\.keyPrefix: must not contain/m,
     ],
     ['pullConcurrency 0', { pullConcurrency: 0 }, /^\s*pullConcurrency: /m],
+    ['maxListEntries 0', { maxListEntries: 0 }, /^\s*maxListEntries: /m],
     [
       'publicUrl with credentials (published in the heartbeat)',
       { publicUrl: 'http://admin:s3cr3t@keep.example:25107' },

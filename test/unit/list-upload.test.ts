@@ -12,6 +12,7 @@ import { LIST_KINDS } from '../../packages/server/src/worklist/list-kinds.ts';
 import { ListUploads } from '../../packages/server/src/worklist/list-uploads.ts';
 import { itemLocator, itemMount, type ListSnapshot } from '../../packages/server/src/worklist/list-wire.ts';
 import { uploadList } from '../../packages/server/src/worker/list-uploader.ts';
+import { itemsOf } from '../helpers/list-items.ts';
 
 /** Upload `body` as a worker would, into a ListUploads as the primary holds it; the committed snapshot. */
 async function upload(kind: 'pull' | 'trash', body: string): Promise<{ snapshot: ListSnapshot; batches: number }> {
@@ -30,7 +31,10 @@ async function upload(kind: 'pull' | 'trash', body: string): Promise<{ snapshot:
     uploads.add(msg.uploadId!, msg.batch as Parameters<ListUploads['add']>[1]);
   };
   const spec = LIST_KINDS[kind];
-  const accepted = await uploadList(rpc, send as never, { kind, entries: spec.parse(body) } as ReceivedList);
+  const entries = (async function* () {
+    yield spec.parse(body);
+  })();
+  const accepted = await uploadList(rpc, send as never, { kind, entries } as ReceivedList);
   assert.ok(snapshot);
   assert.equal(accepted, (snapshot as ListSnapshot).items.length);
   return { snapshot, batches };
@@ -52,7 +56,7 @@ test('pull: server lists interned once across batches; each job gets its own ser
   assert.deepEqual(snapshot.serverLists, peers);
   assert.equal(snapshot.items.length, n);
   for (const i of [0, 1, 2, 10_000, 10_001, 20_002, n - 1]) {
-    const item = snapshot.items[i]!;
+    const item = snapshot.items.at(i)!;
     assert.equal(itemLocator(item), `${hash(i)}+${i}`);
     const job = LIST_KINDS.pull.toJob(item, 'zzzzz-nyw5e-000000000000002', snapshot.serverLists);
     assert.deepEqual(job, {
@@ -63,15 +67,15 @@ test('pull: server lists interned once across batches; each job gets its own ser
       pinned: i === n - 1,
     });
   }
-  assert.equal(itemMount(snapshot.items[n - 1]!), 'zzzzz-nyw5e-000000000000001');
+  assert.equal(itemMount(snapshot.items.at(n - 1)!), 'zzzzz-nyw5e-000000000000001');
 });
 
 test('trash: items carry block_mtime exactly; no server lists', async () => {
   const body = `[{"locator":"${hash(1)}+1","block_mtime":1700000000123456789,"mount_uuid":null}]`;
   const { snapshot } = await upload('trash', body);
   assert.deepEqual(snapshot.serverLists, []);
-  assert.deepEqual(snapshot.items, [[`${hash(1)}+1`, '1700000000123456789', null]]);
-  assert.deepEqual(LIST_KINDS.trash.toJob(snapshot.items[0]!, 'v', snapshot.serverLists), {
+  assert.deepEqual(itemsOf(snapshot.items), [[`${hash(1)}+1`, '1700000000123456789', null]]);
+  assert.deepEqual(LIST_KINDS.trash.toJob(snapshot.items.at(0)!, 'v', snapshot.serverLists), {
     kind: 'trash',
     locator: `${hash(1)}+1`,
     blockMtime: '1700000000123456789',

@@ -12,6 +12,7 @@ import type { PrimaryToWorker } from '../../packages/server/src/ipc/messages.ts'
 import type { ListeningWorker, WorkerEvents, WorkersView } from '../../packages/server/src/ipc/workers.ts';
 import { forgetGoneWorkers } from '../../packages/server/src/primary/worker-exits.ts';
 import { createLogger } from '../../packages/server/src/log/logger.ts';
+import type { ListItem } from '../../packages/server/src/worklist/list-wire.ts';
 import { WorkLists } from '../../packages/server/src/worklist/work-lists.ts';
 
 /** Workers that listen as `listening` says and deliver to the processes in it, recording what they get. */
@@ -49,7 +50,8 @@ function oneTrashEntry() {
   const workers = fakeWorkers(listening);
   const lists = new WorkLists(workers, quiet());
   forgetGoneWorkers(workers, [(workerId, how) => lists.forgetWorker(workerId, how)]);
-  lists.install({ kind: 'trash', items: [[LOCATOR, '1700000000000000000', null]], serverLists: [], acceptedAt: Date.now() });
+  const items: ListItem[] = [[LOCATOR, '1700000000000000000', null]];
+  lists.install({ kind: 'trash', items, serverLists: [], acceptedAt: Date.now() });
   return { listening, workers, lists };
 }
 

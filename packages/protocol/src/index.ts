@@ -21,6 +21,7 @@ export {
 export { type TokenSources, extractToken, sameToken } from './token.js';
 export { type RendezvousVolume, rendezvousOrder } from './rendezvous.js';
 export { parseDuration } from './duration.js';
-export { type PullEntry, MAX_PULL_SERVERS, parsePullList } from './pull-list.js';
-export { type TrashEntry, parseTrashList } from './trash-list.js';
+export { type PullEntry, MAX_PULL_SERVERS, parsePullList, pullListValidator } from './pull-list.js';
+export { type TrashEntry, parseTrashList, trashListValidator } from './trash-list.js';
+export { type ListSegment, type ListValidator, MAX_ENTRY_BYTES, ListStreamParser } from './list-stream.js';
 export { type IntegerFieldScan, scanIntegerField } from './json-integer-field.js';

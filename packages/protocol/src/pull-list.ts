@@ -1,6 +1,7 @@
 import { ListValidationError } from './errors.js';
 import { optionalMountUuid, requireEntryObject, requireSizedLocator } from './list-entry.js';
-import { describeJsonType, parseListJson, quoteForMessage } from './list-json.js';
+import { describeJsonType, quoteForMessage } from './list-json.js';
+import { parseWholeList, type ListValidator } from './list-stream.js';
 
 /** One validated entry of a pull list (docs/api.md "The pull list"). */
 export interface PullEntry {
@@ -56,20 +57,20 @@ function parseServerUrl(server: string): ServerCheck {
   return { url: withoutTrailingSlash(server) };
 }
 
+/** Distinct servers whose check is remembered per list: peers repeat, but a hostile list must not grow the memo without bound. */
+const MAX_REMEMBERED_SERVERS = 10_000;
+
 /**
- * An http(s) server URL without its trailing '/', or why it is refused. Results of the full
- * check are memoized per list: peers repeat from entry to entry.
+ * An http(s) server URL without its trailing '/', or why it is refused. Checks are memoized
+ * per list: peers repeat from entry to entry, and a lookup costs less than the pattern.
  */
 function normalizeServer(server: string, cache: Map<string, ServerCheck>): ServerCheck {
-  const plain = PLAIN_SERVER_RE.exec(server);
-  if (plain !== null && (plain[1] === undefined || Number(plain[1]) <= MAX_PORT)) {
-    return { url: withoutTrailingSlash(server) };
-  }
   let result = cache.get(server);
-  if (result === undefined) {
-    result = parseServerUrl(server);
-    cache.set(server, result);
-  }
+  if (result !== undefined) return result;
+  const plain = PLAIN_SERVER_RE.exec(server);
+  const isPlain = plain !== null && (plain[1] === undefined || Number(plain[1]) <= MAX_PORT);
+  result = isPlain ? { url: withoutTrailingSlash(server) } : parseServerUrl(server);
+  if (cache.size < MAX_REMEMBERED_SERVERS) cache.set(server, result);
   return result;
 }
 
@@ -95,19 +96,26 @@ function requireServers(entry: Record<string, unknown>, index: number, cache: Ma
 }
 
 /**
+ * The pull list's validator, for one list (it memoizes server URL checks): each entry of a
+ * segment as a PullEntry, or a ListValidationError naming the first wrong one.
+ */
+export function pullListValidator(): ListValidator<PullEntry> {
+  const serverCache = new Map<string, ServerCheck>();
+  return ({ first, values }) =>
+    values.map((item, k) => {
+      const i = first + k;
+      const entry = requireEntryObject(item, i);
+      const { locator, hash, size } = requireSizedLocator(entry, i);
+      const servers = requireServers(entry, i, serverCache);
+      return { locator, hash, size, servers, mountUuid: optionalMountUuid(entry, i) };
+    });
+}
+
+/**
  * Parses and validates a pull list body (JSON text). `null` or `[]` give no entries. Throws
  * ListValidationError for malformed JSON, a body that is not an array, or the first entry
  * that is wrong (naming its index and the reason): then the whole list must be refused.
  */
 export function parsePullList(body: string): PullEntry[] {
-  const items = parseListJson(body);
-  const serverCache = new Map<string, ServerCheck>();
-  const entries: PullEntry[] = new Array<PullEntry>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const entry = requireEntryObject(items[i], i);
-    const { locator, hash, size } = requireSizedLocator(entry, i);
-    const servers = requireServers(entry, i, serverCache);
-    entries[i] = { locator, hash, size, servers, mountUuid: optionalMountUuid(entry, i) };
-  }
-  return entries;
+  return parseWholeList(body, pullListValidator());
 }

@@ -107,6 +107,8 @@ export const configSchema = z
     pullConnectTimeout: duration.prefault('5s').refine((ms) => ms > 0, 'must be more than 0'), // per peer server tried (0: every pull would fail at once)
     pullIdleTimeout: duration.prefault('20s'), // no byte from the peer for this long: next server
     trashConcurrency: z.number().int().min(1).max(1024).default(4), // trash ops in flight per worker
+    /** Most entries a pull or trash list may have: a longer one is refused (413), the current list stays. */
+    maxListEntries: z.number().int().min(1).default(4_000_000),
     maxConcurrentRequests: z.number().int().min(1).default(256), // per worker, block requests
     maxQueuedRequests: z.number().int().min(0).default(1024), // per worker, waiting for a slot
     maxRequestsPerClient: z.number().int().min(1).default(64), // per worker and client address, running + waiting

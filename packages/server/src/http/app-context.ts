@@ -5,8 +5,13 @@ import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import type { ClusterStatus } from '../status.js';
 import type { VolumeSet } from '../volume/volume-set.js';
 
-/** A list validated by PUT /pull or PUT /trash, ready to hand to the primary. */
-export type ReceivedList = { kind: 'pull'; entries: readonly PullEntry[] } | { kind: 'trash'; entries: readonly TrashEntry[] };
+/**
+ * A list arriving by PUT /pull or PUT /trash: its validated entries, run by run, as the body
+ * streams in. The iteration throws (a 400 or 413) at the first wrong entry or past a bound.
+ */
+export type ReceivedList =
+  | { kind: 'pull'; entries: AsyncIterable<readonly PullEntry[]> }
+  | { kind: 'trash'; entries: AsyncIterable<readonly TrashEntry[]> };
 
 /**
  * What the HTTP API asks of the primary. A worker answers it over the IPC channel; an
@@ -17,7 +22,11 @@ export interface PrimaryLink {
   status(): Promise<ClusterStatus>;
   /** The whole server's metrics, as Prometheus text. */
   metrics(): Promise<{ text: string; contentType: string }>;
-  /** Make `list` the current list; resolves with the number of entries accepted. */
+  /**
+   * Hand `list` to the primary as it arrives and make it the current list once it ended
+   * whole; resolves with the number of entries accepted. If the iteration throws, the
+   * primary drops what it got (the current list stays) and the error is rethrown.
+   */
   uploadList(list: ReceivedList): Promise<number>;
 }
 

@@ -30,6 +30,8 @@ export type WorkerToPrimary =
   | { type: 'rpc'; id: number; call: RpcCall }
   /** Part of a list upload opened with rpc `list:begin`; sent in order before `list:commit`. */
   | { type: 'list:batch'; uploadId: number; batch: ListBatch }
+  /** The list of an open upload was refused mid-stream (400/413) or its client left: drop it. */
+  | { type: 'list:abort'; uploadId: number }
   | { type: 'job:done'; id: number; kind: ListKind; outcome: JobOutcome }
   | { type: 'metrics:report'; id: number; metrics: MetricsSnapshot };
 
@@ -62,6 +64,7 @@ const WORKER_TYPES = new Set<string>([
   'listening',
   'rpc',
   'list:batch',
+  'list:abort',
   'job:done',
   'metrics:report',
 ] satisfies WorkerToPrimary['type'][]);

@@ -88,6 +88,7 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     rpc: (msg, { index, workerId, reply }) =>
       void dispatchRpc(rpcHandlers, msg.call, { index, workerId }).then((result) => reply({ type: 'rpc:reply', id: msg.id, result })),
     'list:batch': (msg) => lists.addBatch(msg.uploadId, msg.batch),
+    'list:abort': (msg, { workerId }) => lists.abort(msg.uploadId, workerId),
     'job:done': (msg, { workerId }) => lists.jobDone(workerId, msg.kind, msg.id, msg.outcome),
     'metrics:report': (msg, { workerId }) => collector.report(workerId, msg.id, msg.metrics),
   };

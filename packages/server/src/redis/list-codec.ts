@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { LIST_KINDS } from '../worklist/list-kinds.js';
 import { itemKindField, itemLocator, itemMount, type ListItem, type ListKind } from '../worklist/list-wire.js';
+import type { ListEntries } from '../worklist/work-list.js';
 
 export type { ListItem };
 
@@ -20,10 +21,10 @@ export const SERVER_CHUNK_SIZE = 10_000;
  * uuids never contain tabs or newlines, and one string per 10 000 entries keeps a million-entry
  * list at 100 Redis elements instead of a million.
  */
-export function encodeChunk(items: readonly ListItem[], start: number, end: number): string {
+export function encodeChunk(items: ListEntries<ListItem>, start: number, end: number): string {
   const lines = new Array<string>(end - start);
   for (let i = start; i < end; i++) {
-    const item = items[i]!;
+    const item = items.at(i)!;
     lines[i - start] = `${itemLocator(item)}\t${itemKindField(item)}\t${itemMount(item) ?? ''}`;
   }
   return lines.join('\n');

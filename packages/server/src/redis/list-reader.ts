@@ -7,6 +7,8 @@ import type { ListKeys } from './redis-keys.js';
 
 /** A generation as read back: the list as it was written, and which entries had finished. */
 export interface StoredList extends ListSnapshot {
+  /** Read back whole as items (resume compacts the unfinished ones it keeps). */
+  items: readonly ListItem[];
   generation: string;
   done: Bitset;
 }

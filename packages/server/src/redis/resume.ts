@@ -1,4 +1,5 @@
 import type { RedisClient } from './redis-client.js';
+import { CompactList } from '../worklist/compact-list.js';
 import type { ListKind, ListSnapshot } from '../worklist/list-wire.js';
 import { readCurrentList } from './list-reader.js';
 import type { ListKeys } from './redis-keys.js';
@@ -30,7 +31,7 @@ export async function loadUnfinished(redis: RedisClient, keys: ListKeys, kind: L
   const unfinished = new Uint32Array(total - stored.done.cardinality);
   let n = 0;
   for (let i = 0; i < total && n < unfinished.length; i++) if (!stored.done.has(i)) unfinished[n++] = i;
-  const candidates = Array.from(unfinished, (i) => stored.items[i]!);
+  const candidates = Array.from(unfinished, (i) => stored.items.at(i)!);
   const { valid, corrupt } = await validateResumed(kind, candidates, stored.serverLists, unfinished);
   const map = corrupt.length === 0 ? unfinished : Uint32Array.from(valid, (i) => unfinished[i]!);
   const items = corrupt.length === 0 ? candidates : valid.map((i) => candidates[i]!);
@@ -38,7 +39,7 @@ export async function loadUnfinished(redis: RedisClient, keys: ListKeys, kind: L
     generation: stored.generation,
     total,
     finished: total - unfinished.length,
-    snapshot: { kind, items, serverLists: stored.serverLists, acceptedAt: stored.acceptedAt },
+    snapshot: { kind, items: CompactList.of(kind, items), serverLists: stored.serverLists, acceptedAt: stored.acceptedAt },
     map,
     corrupt,
   };

@@ -1,16 +1,19 @@
 import { BadRequestError } from '../errors.js';
-import type { ListBatch, ListItem, ListKind, ListSnapshot } from './list-wire.js';
+import { CompactListBuilder } from './compact-list.js';
+import type { ListBatch, ListKind, ListSnapshot } from './list-wire.js';
 
 interface Upload {
   kind: ListKind;
   workerIndex: number;
-  items: ListItem[];
+  items: CompactListBuilder;
+  /** Why an item could not be held (a broken batch): the commit is refused. */
+  broken: string | null;
   /** List-wide, as the uploading worker interned them: batches only append. */
   serverLists: Array<readonly string[]>;
 }
 
 /**
- * Assembles list uploads in the primary: the worker that received PUT /pull or /trash opens an
+ * Assembles list uploads in the primary, straight into the compact form it keeps lists in: the worker that received PUT /pull or /trash opens an
  * upload, streams batches, then commits. Only a committed upload replaces the current list,
  * so a worker that dies mid-upload changes nothing.
  */
@@ -20,14 +23,18 @@ export class ListUploads {
 
   begin(kind: ListKind, workerIndex: number): number {
     const id = this.nextId++;
-    this.uploads.set(id, { kind, workerIndex, items: [], serverLists: [] });
+    this.uploads.set(id, { kind, workerIndex, items: new CompactListBuilder(kind), broken: null, serverLists: [] });
     return id;
   }
 
   add(uploadId: number, batch: ListBatch): void {
     const upload = this.uploads.get(uploadId);
-    if (!upload || upload.kind !== batch.kind) return;
-    for (const item of batch.items) upload.items.push(item);
+    if (!upload || upload.kind !== batch.kind || upload.broken !== null) return;
+    try {
+      for (const item of batch.items) upload.items.push(item);
+    } catch (err) {
+      upload.broken = (err as Error).message;
+    }
     for (const servers of batch.serverLists) upload.serverLists.push(servers);
   }
 
@@ -36,10 +43,16 @@ export class ListUploads {
     const upload = this.uploads.get(uploadId);
     this.uploads.delete(uploadId);
     if (!upload) throw new BadRequestError('unknown list upload');
+    if (upload.broken !== null) throw new BadRequestError(`list upload refused: ${upload.broken}`);
     if (upload.items.length !== count) {
       throw new BadRequestError(`list upload incomplete: ${upload.items.length} of ${count} entries arrived`);
     }
-    return { kind: upload.kind, items: upload.items, serverLists: upload.serverLists, acceptedAt: Date.now() };
+    return { kind: upload.kind, items: upload.items.finish(), serverLists: upload.serverLists, acceptedAt: Date.now() };
+  }
+
+  /** Worker `workerIndex` gave up upload `uploadId` (its list was refused mid-stream): drop it. */
+  abort(uploadId: number, workerIndex: number): void {
+    if (this.uploads.get(uploadId)?.workerIndex === workerIndex) this.uploads.delete(uploadId);
   }
 
   /** A worker died: its unfinished uploads are dropped. */

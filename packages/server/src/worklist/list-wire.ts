@@ -1,3 +1,5 @@
+import type { ListEntries } from './work-list.js';
+
 /**
  * The one compact form of a validated list, from the upload batches to the primary, to Redis
  * and back: a million-entry list must stay lean, so an entry is a tuple (read it through the
@@ -34,12 +36,13 @@ export const itemServerList = (item: PullItem): number => item[1];
 export const itemBlockMtime = (item: TrashItem): string => item[1];
 
 /**
- * A whole list, as the primary installs it, persists it and resumes it. `serverLists` are
- * the interned server lists of a pull list (empty for trash).
+ * A whole list, as the primary installs it, persists it and resumes it. `items` are read
+ * through ListEntries (the primary holds a CompactList, not an array of items);
+ * `serverLists` are the interned server lists of a pull list (empty for trash).
  */
 export interface ListSnapshot {
   kind: ListKind;
-  items: readonly ListItem[];
+  items: ListEntries<ListItem>;
   serverLists: readonly (readonly string[])[];
   /** When the list was accepted (ms since the epoch). */
   acceptedAt: number;
@@ -50,7 +53,7 @@ export interface ListSnapshot {
  * items of the snapshot, and the server lists first interned in this batch (appended to those
  * of the earlier batches: item indexes are list-wide).
  */
-export type ListBatch = Pick<ListSnapshot, 'kind' | 'items' | 'serverLists'>;
+export type ListBatch = Pick<ListSnapshot, 'kind' | 'serverLists'> & { items: readonly ListItem[] };
 
 /** A unit of work the primary hands a worker: one entry on one of the worker's volumes. */
 export type JobSpec =

@@ -30,6 +30,16 @@ export interface WorkListHooks<E> {
   onSkip?(entry: E, reason: string): void;
 }
 
+/**
+ * How WorkList reads its entries: an array, or a compact store that builds each entry when
+ * asked (the primary's lists: see compact-list.ts).
+ */
+export interface ListEntries<E> {
+  readonly length: number;
+  /** Entry `i`, for 0 <= i < length. */
+  at(i: number): E | undefined;
+}
+
 /** How many routed-but-undispatched jobs may wait per volume before routing pauses. */
 const ROUTED_BACKLOG_LIMIT = 10_000;
 
@@ -40,7 +50,7 @@ const ROUTED_BACKLOG_LIMIT = 10_000;
  * without a slow volume blocking the others. Pure: no I/O, no timers.
  */
 export class WorkList<E> {
-  private entries: readonly E[] = [];
+  private entries: ListEntries<E> = [];
   private cursor = 0;
   private generation = 0;
   private replacedAt = Date.now();
@@ -68,7 +78,7 @@ export class WorkList<E> {
    * finish and are counted; entries of the new list that are in flight are not started again
    * (see unwantedInFlight for those it does not have).
    */
-  replace(entries: readonly E[], now = Date.now()): void {
+  replace(entries: ListEntries<E>, now = Date.now()): void {
     this.entries = entries;
     this.cursor = 0;
     this.generation++;
@@ -90,7 +100,7 @@ export class WorkList<E> {
     const missing = new Set(jobs.map((job) => this.hooks.keyOf(job.entry)));
     const entries = this.entries;
     for (let i = 0; i < entries.length && missing.size > 0; i++) {
-      missing.delete(this.hooks.keyOf(entries[i]!));
+      missing.delete(this.hooks.keyOf(entries.at(i)!));
       if ((i + 1) % chunk === 0) yield;
     }
     return jobs.filter((job) => missing.has(this.hooks.keyOf(job.entry)));
@@ -203,7 +213,7 @@ export class WorkList<E> {
     while (this.cursor < this.entries.length) {
       if (this.routedCount >= ROUTED_BACKLOG_LIMIT * Math.max(1, this.routed.size)) return false;
       const ordinal = this.cursor++;
-      const key = this.hooks.keyOf(this.entries[ordinal]!);
+      const key = this.hooks.keyOf(this.entries.at(ordinal)!);
       if (this.inFlightKeys.has(key)) {
         this.attach(key, ordinal);
         continue;
@@ -215,7 +225,7 @@ export class WorkList<E> {
 
   /** Queue the jobs of entry `ordinal` (one per volume); returns those volumes ([] if skipped). */
   private routeEntry(ordinal: number): string[] {
-    const entry = this.entries[ordinal]!;
+    const entry = this.entries.at(ordinal)!;
     const route = this.hooks.route(entry);
     if ('skip' in route) {
       this.hooks.onSkip?.(entry, route.skip);

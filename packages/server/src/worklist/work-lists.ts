@@ -72,6 +72,11 @@ export class WorkLists {
     this.uploads.add(uploadId, batch);
   }
 
+  /** Worker process `workerId` gave up list upload `uploadId` (a `list:abort`). */
+  abort(uploadId: number, workerId: number): void {
+    this.uploads.abort(uploadId, workerId);
+  }
+
   /** Worker process `workerId` answered job `id` of `kind` (a `job:done`). */
   jobDone(workerId: number, kind: ListKind, id: number, outcome: JobOutcome): void {
     this.dispatchers[kind].answer(workerId, id, outcome);
