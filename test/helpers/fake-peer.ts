@@ -32,6 +32,8 @@ export interface FakePeerOptions {
   slowDelayMs?: number;
   /** How to answer for a hash it does not serve: `404` (default) or `hang`. */
   unknown?: '404' | 'hang';
+  /** Cut a kept-alive connection when a second request arrives on it, unanswered (a peer closing it just then). */
+  cutReusedConnections?: boolean;
 }
 
 export interface FakePeer {
@@ -50,6 +52,11 @@ export interface FakePeer {
   readonly authHeaders: string[];
   /** Expiry (unix seconds) of each signed locator requested, in order (to check its lifetime). */
   readonly signatureExpiries: number[];
+  /** TCP connections accepted so far. */
+  readonly connections: number;
+  /** Connections open now, and the most that were ever open at once. */
+  readonly openConnections: number;
+  readonly peakOpenConnections: number;
   /** Wake up every stalled or hung response (they end by cutting the connection). */
   releaseStalled(): void;
   close(): Promise<void>;
@@ -87,10 +94,13 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
     return loc !== null && checkSignature(loc, token, opts.signingKey, opts.ttlSeconds ?? 1209600, Date.now() / 1000) === 'ok';
   };
 
+  const used = new WeakSet<Socket>();
   const server = http.createServer((req, res) => {
     const locator = decodeURIComponent((req.url ?? '/').slice(1).split('?')[0]!);
     const hash = locator.slice(0, 32);
     counts.set(hash, (counts.get(hash) ?? 0) + 1);
+    if (opts.cutReusedConnections && used.has(req.socket)) return void req.socket.destroy();
+    used.add(req.socket);
     authHeaders.push(req.headers.authorization ?? '');
     const parsed = tryParseLocator(locator);
     if (parsed?.permission) signatureExpiries.push(parseInt(parsed.permission.expiryHex, 16));
@@ -157,8 +167,12 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
     }
   }
 
+  let connections = 0;
+  let peakOpenConnections = 0;
   server.on('connection', (s) => {
+    connections++;
     sockets.add(s);
+    peakOpenConnections = Math.max(peakOpenConnections, sockets.size);
     s.on('close', () => {
       sockets.delete(s);
       stalled.delete(s);
@@ -182,6 +196,15 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
     },
     authHeaders,
     signatureExpiries,
+    get connections() {
+      return connections;
+    },
+    get openConnections() {
+      return sockets.size;
+    },
+    get peakOpenConnections() {
+      return peakOpenConnections;
+    },
     releaseStalled: () => {
       for (const s of stalled) s.destroy();
       stalled.clear();

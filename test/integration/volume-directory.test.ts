@@ -171,6 +171,24 @@ test('availableBytes reports the filesystem space', async () => {
   assert.ok(Math.abs(free - s.bavail * s.bsize) < 1024 * 1024 * 1024);
 });
 
+test('a block directory removed behind our back is made again; a root removed after writes is not', async () => {
+  const v = await makeVolume(base, 'dirs-again');
+  const { data, hash } = randomBlock();
+  const write = async () => {
+    const pending = await v.beginWrite(hash);
+    await writeBlock(pending, data);
+    await pending.commit();
+  };
+  await write(); // the volume now knows the block's directory
+  await fs.rm(path.join(v.root, hash.slice(0, 3)), { recursive: true });
+  await write();
+  assert.deepEqual(await listFiles(v.root), [`${hash.slice(0, 3)}/${hash}`]);
+
+  await fs.rm(v.root, { recursive: true });
+  await assert.rejects(v.beginWrite(hash), (err: unknown) => err instanceof WriteFailedError && /ENOENT/.test(err.message));
+  assert.equal(await exists(v.root), false, 'the root is not recreated');
+});
+
 test('ENOSPC while writing maps to FullError (real /dev/full)', async (t) => {
   if (!(await exists('/dev/full'))) return t.skip('no /dev/full');
   const fh = await fs.open('/dev/full', 'w');

@@ -195,6 +195,25 @@ test('an identical block already stored (on any writable volume) is touched, not
   assert.deepEqual(await allFiles(vols), [`${hash.slice(0, 3)}/${hash}`]);
 });
 
+test('noStoredCopy (a pull that just found none): stored copies are not looked at; the verified bytes are committed', async () => {
+  const vols = await volumes(2);
+  const set = new VolumeSet(vols);
+  const { data, hash } = randomBlock();
+  const target = set.order(hash)[0]!;
+  const p = await placeBlock(rootOf(target), hash, data); // appeared after the pull looked
+  const before = await fs.stat(p, { bigint: true });
+  const res = await set.store(hash, Readable.from([data]), { expectedSize: data.length, noStoredCopy: true });
+  assert.equal(res.touchedExisting, false);
+  assert.equal(res.volume, target);
+  assert.notEqual((await fs.stat(p, { bigint: true })).ino, before.ino, 'replaced by the new file');
+  assert.ok((await fs.readFile(p)).equals(data));
+  await assert.rejects(
+    set.store(hash, Readable.from([Buffer.from('other bytes')]), { expectedSize: 11, noStoredCopy: true }),
+    HashMismatchError,
+  );
+  assert.ok((await fs.readFile(p)).equals(data), 'a wrong body still never replaces it');
+});
+
 test('a real MD5 collision (stored copy hashes to its name, other bytes): HashCollisionError, stored file untouched', async () => {
   const vols = await volumes(2);
   const set = new VolumeSet(vols);

@@ -9,6 +9,7 @@ import { dispatchMessage, isWorkerToPrimary, type MessageHandlers, type PrimaryT
 import type { ListeningWorker, MessageSender, WorkerEvents, WorkerMessageHandlers, Workers } from '../ipc/workers.js';
 import type { WorkerStatus } from '../status.js';
 import { RestartBackoff } from './restart-backoff.js';
+import { workerEnv } from './worker-env.js';
 import { assignVolumes } from './volume-assignment.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
@@ -167,7 +168,7 @@ export class WorkerPool extends EventEmitter<WorkerEvents> implements Workers, C
   private spawn(slot: Slot, fatalIfDiesEarly: boolean): Promise<void> {
     slot.state = 'starting';
     slot.respawnTimer = null;
-    const worker = cluster.fork();
+    const worker = cluster.fork(workerEnv(this.config));
     slot.worker = worker;
     this.log.info('worker starting', { workerIndex: slot.index, pid: worker.process.pid, volumes: slot.volumes });
     return new Promise((resolve, reject) => {

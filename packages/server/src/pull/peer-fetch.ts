@@ -1,8 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
+import type { Agent } from 'node:http';
 import type { Readable } from 'node:stream';
 import fetch from 'node-fetch';
 import { IdleWatchdog } from './idle-watchdog.js';
+import type { PeerAgents } from './peer-agents.js';
 import { redactSignatures } from '../log/redact.js';
 
 /** Options of one GET from a peer. */
@@ -13,6 +13,8 @@ export interface PeerFetchOptions {
   connectTimeoutMs: number;
   /** Time allowed between two chunks of the body, ms; 0 turns the check off. */
   idleTimeoutMs: number;
+  /** The worker's keep-alive connections to its peers. */
+  agents: PeerAgents;
 }
 
 /** A peer answered 200: the body, watched for stalls. Consume `stream` or call `abort()`. */
@@ -32,17 +34,18 @@ export class PeerFetchError extends Error {
   override name = 'PeerFetchError';
 }
 
-// Our own keep-alive agents: consecutive pulls from the same peer reuse connections.
-const httpAgent = new http.Agent({ keepAlive: true });
-const httpsAgent = new https.Agent({ keepAlive: true });
-const agentFor = (url: URL): http.Agent => (url.protocol === 'https:' ? httpsAgent : httpAgent);
-
 /** A network error as one short line: the errno code when there is one (no URL, no signature). */
 export function describeNetworkError(err: unknown): string {
   const e = err as { code?: unknown; errno?: unknown; message?: unknown; cause?: unknown };
   const code = typeof e?.code === 'string' ? e.code : typeof e?.errno === 'string' ? e.errno : undefined;
   if (code !== undefined && code !== 'system') return code;
   return redactSignatures(String(e?.message ?? err));
+}
+
+/** The connection was closed under a request before any answer came (node-fetch passes the code on). */
+function isResetBeforeAnswer(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 /**
@@ -58,14 +61,23 @@ export async function fetchFromPeer(server: string, signedLocator: string, opts:
     controller.abort();
   };
   const connectTimer = setTimeout(() => cut(`no response within ${opts.connectTimeoutMs} ms`), opts.connectTimeoutMs);
-  let res;
-  try {
-    res = await fetch(`${server}/${signedLocator}`, {
+  const get = (agent: (url: URL) => Agent) =>
+    fetch(`${server}/${signedLocator}`, {
       headers: { Authorization: `Bearer ${opts.token}` },
       signal: controller.signal,
-      agent: agentFor,
+      agent,
       compress: false, // blocks are stored as sent; no gzip round trip
       redirect: 'error',
+    });
+  const first = opts.agents.track();
+  let res;
+  try {
+    // A GET can be repeated: a kept-alive connection the peer closed just as we reused it
+    // fails with a reset before any answer; it is asked once more (same deadline). A reset on
+    // a new connection is the peer's answer: not repeated.
+    res = await get(first.agent).catch((err: unknown) => {
+      if (reason !== null || !first.reusedConnection() || !isResetBeforeAnswer(err)) throw err;
+      return get((url) => opts.agents.for(url));
     });
   } catch (err) {
     throw new PeerFetchError(reason ?? `request failed: ${describeNetworkError(err)}`);

@@ -11,6 +11,8 @@ export interface AttemptSpec {
   signedLocator: string;
   /** Write only to this volume, or undefined for the first writable volume with room. */
   only: string | undefined;
+  /** No copy was found on any volume it may land on (see touchIfStored): store() need not look again. */
+  noStoredCopy: boolean;
 }
 
 /**
@@ -53,7 +55,12 @@ export async function pullFrom(volumes: VolumeSet, server: string, spec: Attempt
     return { kind: 'peer', error: `size mismatch: Content-Length ${body.contentLength}, expected ${spec.size}` };
   }
   try {
-    const result = await volumes.store(spec.hash, body.stream, { expectedSize: spec.size, only: spec.only, signal: body.signal });
+    const result = await volumes.store(spec.hash, body.stream, {
+      expectedSize: spec.size,
+      only: spec.only,
+      signal: body.signal,
+      noStoredCopy: spec.noStoredCopy,
+    });
     return { kind: 'stored', result };
   } catch (err) {
     const stalled = body.abortReason();

@@ -5,6 +5,7 @@ import { mountSkipReason } from '../worklist/item-hooks.js';
 import { reportCorruptCopy } from '../metrics/corrupt-copy.js';
 import { locatorHash, locatorSize, type JobOutcome, type JobSpec } from '../worklist/list-wire.js';
 import type { JobContext, JobExecutor } from '../worklist/job-executor.js';
+import { PeerAgents } from './peer-agents.js';
 import { pullFrom, type AttemptResult, type AttemptSpec } from './pull-attempt.js';
 import { pullToken, signForPeer } from './peer-locator.js';
 
@@ -25,7 +26,12 @@ interface ServerError {
  * Locators here are `HASH+SIZE` (the primary keeps no hints), so nothing logged is signed.
  */
 export class PullExecutor implements JobExecutor<'pull'> {
-  constructor(private readonly ctx: JobContext) {}
+  /** One connection per pull this worker may run at once, to any one peer, kept alive between pulls. */
+  private readonly agents: PeerAgents;
+
+  constructor(private readonly ctx: JobContext) {
+    this.agents = new PeerAgents({ maxSocketsPerPeer: ctx.config.pullConcurrency });
+  }
 
   async run(job: PullJob, cancelled: AbortSignal): Promise<JobOutcome> {
     const started = Date.now();
@@ -35,12 +41,12 @@ export class PullExecutor implements JobExecutor<'pull'> {
     const holders = this.possibleHolders(job, hash, size);
     if ('skip' in holders) return this.skip(holders.skip, meta);
 
-    const touched = await this.touchIfStored(hash, size, holders.volumes);
-    if (touched) {
-      this.ctx.log.info('pull list entry already stored: touched', { ...meta, mount: touched.uuid });
-      return { ok: true, detail: { touched: true, mount: touched.uuid, durationMs: Date.now() - started } };
+    const stored = await this.touchIfStored(hash, size, holders.volumes);
+    if (typeof stored !== 'string') {
+      this.ctx.log.info('pull list entry already stored: touched', { ...meta, mount: stored.uuid });
+      return { ok: true, detail: { touched: true, mount: stored.uuid, durationMs: Date.now() - started } };
     }
-    return this.tryServers(job, hash, size, started, cancelled);
+    return this.tryServers(job, hash, size, started, cancelled, stored === 'absent');
   }
 
   /**
@@ -48,13 +54,25 @@ export class PullExecutor implements JobExecutor<'pull'> {
    * request is signed just before it goes out (the signature lives minutes). A job whose entry
    * left the list (`cancelled`) stops before its next request: the transfer under way finishes.
    */
-  private async tryServers(job: PullJob, hash: string, size: number, started: number, cancelled: AbortSignal): Promise<JobOutcome> {
+  private async tryServers(
+    job: PullJob,
+    hash: string,
+    size: number,
+    started: number,
+    cancelled: AbortSignal,
+    noStoredCopy: boolean,
+  ): Promise<JobOutcome> {
     const meta = { locator: job.locator, mount: job.volume };
     const token = pullToken();
     // The target first; a full one (found by store() before a byte is read, or by ENOSPC
     // mid-write) falls back below. No statfs of our own: store() checks the room anyway.
-    const spec: AttemptSpec = { hash, size, signedLocator: '', only: job.volume };
-    const fetchOpts = { token, connectTimeoutMs: this.ctx.config.pullConnectTimeout, idleTimeoutMs: this.ctx.config.pullIdleTimeout };
+    const spec: AttemptSpec = { hash, size, signedLocator: '', only: job.volume, noStoredCopy };
+    const fetchOpts = {
+      token,
+      connectTimeoutMs: this.ctx.config.pullConnectTimeout,
+      idleTimeoutMs: this.ctx.config.pullIdleTimeout,
+      agents: this.agents,
+    };
     const attempt = async (server: string): Promise<AttemptResult | null> => {
       if (cancelled.aborted) return null;
       spec.signedLocator = signForPeer(this.ctx.config, job.locator, token);
@@ -102,19 +120,24 @@ export class PullExecutor implements JobExecutor<'pull'> {
    * (verifyStored: one local read, far cheaper than fetching it again, and the balancer only
    * sends pulls for blocks it believes missing here, so this is the rare case). An intact copy
    * is touched so it is not collected; a corrupt one is reported and the pull goes ahead,
-   * replacing it. `volumes`: possibleHolders, in order.
+   * replacing it. `volumes`: possibleHolders, in order. Returns the volume touched, else
+   * `absent` when every volume answered that it has no copy (store() then need not look
+   * again), else `pull` (a copy is there but not intact, or could not be checked).
    */
-  private async touchIfStored(hash: string, size: number, volumes: Volume[]): Promise<Volume | null> {
+  private async touchIfStored(hash: string, size: number, volumes: Volume[]): Promise<Volume | 'absent' | 'pull'> {
+    let found: 'absent' | 'pull' = 'absent';
     for (const volume of volumes) {
       try {
         const stat = await volume.stat(hash);
         if (!stat) continue;
+        found = 'pull';
         const state = await volume.verifyStored(hash);
         if (state === 'corrupt') reportCorruptCopy(this.ctx, volume.uuid, hash, 'pull', 'pulling a good copy');
         if (state !== 'intact' || stat.size !== size) continue;
         await volume.touch(hash);
         return volume;
       } catch (err) {
+        found = 'pull';
         this.ctx.log.debug('cannot check or touch an existing copy; pulling instead', {
           locator: hash,
           mount: volume.uuid,
@@ -122,7 +145,7 @@ export class PullExecutor implements JobExecutor<'pull'> {
         });
       }
     }
-    return null;
+    return found;
   }
 
   private pulled(job: PullJob, server: string, r: Extract<AttemptResult, { kind: 'stored' }>, started: number): JobOutcome {

@@ -13,6 +13,12 @@ export interface StoreOptions {
   only?: string;
   /** Aborts the transfer (e.g. a pull that timed out); the temp file is removed. */
   signal?: AbortSignal;
+  /**
+   * The caller has just found no copy on any volume this write could compare with (a pull
+   * looks before it fetches), so they are not looked at again. A copy stored meanwhile is
+   * replaced by these bytes, verified against the same hash.
+   */
+  noStoredCopy?: boolean;
 }
 
 /** Called when a volume fails during a lookup that goes on with the other volumes. */
@@ -98,7 +104,7 @@ export class VolumeSet {
     // Nothing has been read yet: the caller still owns `source` (HTTP drains it, pulls drop it).
     if ('refused' in placed) throw refusalError(placed.refused, opts.only);
     const targets = placed.targets;
-    const existing = opts.only === undefined ? this.order(hash).filter((v) => !v.readOnly) : targets;
+    const existing = opts.noStoredCopy ? [] : opts.only === undefined ? this.order(hash).filter((v) => !v.readOnly) : targets;
     return storeBlock({ hash, source, targets, existing, ...opts, maxBytes: MAX_BLOCK_SIZE });
   }
 }

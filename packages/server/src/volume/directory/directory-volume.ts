@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
+import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { type KeepError, NotFoundError, WriteFailedError } from '../../errors.js';
 import { batches } from '../batches.js';
@@ -22,6 +22,29 @@ export const READ_HIGH_WATER_MARK = 1024 * 1024; // 1 MiB
 const INDEX_STAT_BATCH = 64;
 
 /**
+ * Creates the temp file `tmp` in block directory `dir`, making the directory first unless it is
+ * in `made` (the directories this process has made or found: at most 4096 names per volume),
+ * so a write costs one call, not two. A remembered directory removed behind our back is made
+ * again. Not recursive: a vanished root (unmounted disk) must fail, not be recreated.
+ */
+async function openTemp(tmp: string, dir: string, made: Set<string>): Promise<FileHandle> {
+  if (made.has(dir)) {
+    try {
+      return await fs.open(tmp, 'wx', 0o600);
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      made.delete(dir);
+    }
+  }
+  await fs.mkdir(dir).catch((err: unknown) => {
+    if (errnoCode(err) !== 'EEXIST') throw err;
+  });
+  const fh = await fs.open(tmp, 'wx', 0o600);
+  made.add(dir);
+  return fh;
+}
+
+/**
  * A Keep volume stored in a local directory, in the Arvados UnixVolume layout (see layout.ts).
  * Safe to use from several processes at once: every write goes through a private temp file
  * and an atomic rename, and every reader opens the file before it stats it.
@@ -36,6 +59,8 @@ export class DirectoryVolume implements Volume {
   readonly priority: number;
   /** Identifies the storage behind the volume in `/mounts` (`directory:/abs/root`). */
   readonly deviceId: string;
+  /** Block directories known to exist (see openTemp). */
+  readonly #blockDirs = new Set<string>();
 
   constructor(spec: DirectoryVolumeSpec) {
     this.uuid = spec.uuid;
@@ -129,11 +154,7 @@ export class DirectoryVolume implements Volume {
     const dir = blockDir(this.root, hash);
     const tmp = path.join(dir, `tmp${hash}-${randomBytes(6).toString('hex')}`);
     try {
-      // Not recursive: a vanished root (unmounted disk) must fail, not be recreated.
-      await fs.mkdir(dir).catch((err: unknown) => {
-        if (errnoCode(err) !== 'EEXIST') throw err;
-      });
-      const fh = await fs.open(tmp, 'wx', 0o600);
+      const fh = await openTemp(tmp, dir, this.#blockDirs);
       return new DirectoryPendingWrite(tmp, blockPath(this.root, hash), fh, mapError);
     } catch (err) {
       throw mapError(err);
