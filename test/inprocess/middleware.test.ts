@@ -57,8 +57,8 @@ test('unknown paths and methods: 400, one plain-text line, no signature in the m
 });
 
 test('an unexpected error: 500 "internal error" to the client, the details only in the log with the request id', async () => {
-  const locate = app.ctx.volumes.locate;
-  app.ctx.volumes.locate = async () => {
+  const readWhole = app.ctx.volumes.readWhole;
+  app.ctx.volumes.readWhole = async () => {
     throw new Error('disk on fire at /secret/path');
   };
   try {
@@ -73,7 +73,7 @@ test('an unexpected error: 500 "internal error" to the client, the details only 
     assert.equal(logged['requestId'], 'req-inprocess-500');
     assert.match(JSON.stringify(logged), /disk on fire/);
   } finally {
-    app.ctx.volumes.locate = locate;
+    app.ctx.volumes.readWhole = readWhole;
   }
 });
 
