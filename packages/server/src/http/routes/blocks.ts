@@ -150,11 +150,22 @@ async function writeBlock(ctx: AppContext, req: Request, res: Response): Promise
     .send(`${responseLocator(ctx.config, req, `${loc.hash}+${stat.size}`)}\n`);
 }
 
+/** The block handlers by method; they read the locator from `req.params.locator`. */
+export type BlockHandlers = Record<'GET' | 'HEAD' | 'PUT', (req: Request, res: Response) => Promise<void>>;
+
+export function blockHandlers(ctx: AppContext): BlockHandlers {
+  return {
+    GET: (req, res) => readBlock(ctx, req, res, false),
+    HEAD: (req, res) => readBlock(ctx, req, res, true),
+    PUT: (req, res) => writeBlock(ctx, req, res),
+  };
+}
+
 /** Routes for block data: GET, HEAD and PUT by locator. */
-export function blockRoutes(ctx: AppContext): Router {
+export function blockRoutes(handlers: BlockHandlers): Router {
   const router = Router();
-  router.head('/:locator', (req, res) => readBlock(ctx, req, res, true));
-  router.get('/:locator', (req, res) => readBlock(ctx, req, res, false));
-  router.put('/:locator', (req, res) => writeBlock(ctx, req, res));
+  router.head('/:locator', handlers.HEAD);
+  router.get('/:locator', handlers.GET);
+  router.put('/:locator', handlers.PUT);
   return router;
 }
