@@ -173,11 +173,7 @@ export class DirectoryVolume implements Volume {
     const dir = blockDir(this.root, hash);
     const tmp = path.join(dir, `tmp${hash}-${randomBytes(6).toString('hex')}`);
     try {
-      // Not recursive: a vanished root (unmounted disk) must fail, not be recreated.
-      await fs.mkdir(dir).catch((err: unknown) => {
-        if (errnoCode(err) !== 'EEXIST') throw err;
-      });
-      const fh = await fs.open(tmp, 'wx', 0o600);
+      const fh = await openTemp(tmp, dir);
       return new DirectoryPendingWrite(tmp, blockPath(this.root, hash), fh, mapError);
     } catch (err) {
       throw mapError(err);
@@ -272,6 +268,23 @@ export class DirectoryVolume implements Volume {
       throw mapWriteError(this.uuid, hash, err);
     };
   }
+}
+
+/**
+ * Creates the temp file; its block directory is made only when the open finds it missing (the
+ * first block of its prefix): one file system call per write in the usual case, not two.
+ * Not recursive: a vanished root (unmounted disk) must fail, not be recreated.
+ */
+async function openTemp(tmp: string, dir: string): Promise<FileHandle> {
+  try {
+    return await fs.open(tmp, 'wx', 0o600);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  await fs.mkdir(dir).catch((err: unknown) => {
+    if (errnoCode(err) !== 'EEXIST') throw err; // made by a concurrent write meanwhile
+  });
+  return fs.open(tmp, 'wx', 0o600);
 }
 
 /** Reads from the start until `max` bytes or the end of the file: one read unless the read comes back short. */

@@ -33,15 +33,17 @@ export class DirectoryPendingWrite implements PendingWrite {
     this.#state = 'committing';
     try {
       const fh = this.#takeHandle();
+      let st;
       try {
-        await fh.sync(); // data on disk before the name points at it
+        // Data on disk before the name points at it. The stat runs beside the sync: the file
+        // is written, and neither the sync nor the rename changes its size or mtime.
+        [, st] = await Promise.all([fh.sync(), fh.stat({ bigint: true })]);
       } finally {
         await fh.close();
       }
       await fs.rename(this.path, this.finalPath);
       this.#state = 'committed';
       await syncDirectory(path.dirname(this.finalPath)); // the rename itself survives a crash
-      const st = await fs.stat(this.finalPath, { bigint: true });
       return { size: Number(st.size), mtimeNs: st.mtimeNs };
     } catch (err) {
       if (this.#state === 'committing') this.#state = 'open'; // let discard() remove the temp
