@@ -141,6 +141,7 @@ export function runVolumeContract(driver: string, harness: VolumeContractHarness
           await read.release();
         }
         assert.equal(await v.readWhole(b.hash, size - 1), 'other-size', 'shorter hint');
+        assert.equal(await v.readWhole(b.hash, 0), 'other-size', 'a hint of 0 bytes');
         if (size < WHOLE_READ_MAX_BYTES) assert.equal(await v.readWhole(b.hash, size + 1), 'other-size', 'longer hint');
       }
       assert.equal(await v.readWhole(block().hash, 1000), 'absent');

@@ -84,6 +84,25 @@ test('readWhole: the mtime is that of the copy read, even once a new copy replac
     await read.release();
   }
 
+  // One read per block, not a second one only to find the end of the file.
+  const handle = await fs.open(file, 'r');
+  const proto = Object.getPrototypeOf(handle) as { read: (...args: unknown[]) => Promise<unknown> };
+  await handle.close();
+  const fileRead = proto.read;
+  let reads = 0;
+  proto.read = function (this: unknown, ...args: unknown[]) {
+    reads++;
+    return fileRead.apply(this, args);
+  };
+  try {
+    const again = await vol.readWhole(hash, data.length);
+    assert.ok(typeof again === 'object');
+    await again.release();
+  } finally {
+    proto.read = fileRead;
+  }
+  assert.equal(reads, 1, 'one read');
+
   const dirBlock = randomBlock(10);
   await fs.mkdir(path.join(vol.root, dirBlock.hash.slice(0, 3), dirBlock.hash), { recursive: true });
   assert.equal(await vol.readWhole(dirBlock.hash, 10), 'absent');

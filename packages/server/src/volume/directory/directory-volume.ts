@@ -147,8 +147,8 @@ export class DirectoryVolume implements Volume {
     }
     const release = (): Promise<void> => fh.close().catch(() => undefined);
     try {
-      const data = await readUpTo(fh, size + 1);
-      if (data.length !== size) {
+      const data = await readExactly(fh, size);
+      if (data === null) {
         await release();
         return 'other-size';
       }
@@ -287,14 +287,19 @@ async function openTemp(tmp: string, dir: string): Promise<FileHandle> {
   return fs.open(tmp, 'wx', 0o600);
 }
 
-/** Reads from the start until `max` bytes or the end of the file: one read unless the read comes back short. */
-async function readUpTo(fh: FileHandle, max: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(max);
+/**
+ * The file's bytes when it holds exactly `size`, else null. One read of size + 1 bytes in the
+ * usual case: a read that comes back with exactly `size` has met the end of the file (and
+ * should a file system ever stop short anyway, the caller's MD5 check still stands). A read
+ * that stops before `size` bytes is followed by more until the end of the file.
+ */
+async function readExactly(fh: FileHandle, size: number): Promise<Buffer | null> {
+  const buf = Buffer.allocUnsafe(size + 1);
   let filled = 0;
-  while (filled < max) {
-    const { bytesRead } = await fh.read(buf, filled, max - filled, filled);
+  do {
+    const { bytesRead } = await fh.read(buf, filled, buf.length - filled, filled);
     if (bytesRead === 0) break;
     filled += bytesRead;
-  }
-  return buf.subarray(0, filled);
+  } while (filled < size);
+  return filled === size ? buf.subarray(0, size) : null;
 }
