@@ -16,7 +16,7 @@ import { buffer } from 'node:stream/consumers';
 import { describe, test } from 'node:test';
 import { HashMismatchError, InvalidLocatorError, NotFoundError, WriteFailedError } from '../../packages/server/src/errors.ts';
 import { trashRefusal, TRASH_SKIP } from '../../packages/server/src/trash/trash-rules.ts';
-import type { BlockStat, TrashGuard, Volume } from '../../packages/server/src/volume/volume.ts';
+import { type BlockStat, type TrashGuard, type Volume, WHOLE_READ_MAX_BYTES } from '../../packages/server/src/volume/volume.ts';
 import { VolumeSet } from '../../packages/server/src/volume/volume-set.ts';
 import { collect } from './volume-fixtures.ts';
 
@@ -125,6 +125,46 @@ export function runVolumeContract(driver: string, harness: VolumeContractHarness
         await assert.rejects(v.beginWrite(bad), InvalidLocatorError);
       }
       await assert.rejects(collect(v.index('../')), InvalidLocatorError);
+    });
+
+    test('readWhole: the stored bytes and the mtime of that copy; absent, other-size and bad input told apart', async () => {
+      const v = await harness.create();
+      for (const size of [1, 4096, WHOLE_READ_MAX_BYTES]) {
+        const b = block(size);
+        const committed = await put(v, b.hash, b.data);
+        const read = await v.readWhole(b.hash, size);
+        assert.ok(typeof read === 'object', `${size}: read`);
+        try {
+          assert.ok(read.data.equals(b.data), `${size} bytes read whole`);
+          assert.equal(await read.mtimeNs(), committed.mtimeNs);
+        } finally {
+          await read.release();
+        }
+        assert.equal(await v.readWhole(b.hash, size - 1), 'other-size', 'shorter hint');
+        assert.equal(await v.readWhole(b.hash, 0), 'other-size', 'a hint of 0 bytes');
+        if (size < WHOLE_READ_MAX_BYTES) assert.equal(await v.readWhole(b.hash, size + 1), 'other-size', 'longer hint');
+      }
+      assert.equal(await v.readWhole(block().hash, 1000), 'absent');
+      await assert.rejects(v.readWhole('../../etc/passwd', 10), InvalidLocatorError);
+      await assert.rejects(v.readWhole(block().hash, WHOLE_READ_MAX_BYTES + 1), RangeError);
+    });
+
+    test('readWhole hands out what is stored (the caller verifies), and the mtime of the copy it read', async () => {
+      const v = await harness.create();
+      const b = block(2000);
+      const committed = await put(v, b.hash, b.data);
+      const bad = Buffer.from(b.data).fill(7, 0, 10);
+      await harness.corrupt(v, b.hash, bad);
+      const read = await v.readWhole(b.hash, b.data.length);
+      assert.ok(typeof read === 'object');
+      try {
+        assert.ok(read.data.equals(bad));
+        const st = await v.stat(b.hash);
+        assert.equal(await read.mtimeNs(), st!.mtimeNs);
+        assert.ok(st!.mtimeNs >= committed.mtimeNs);
+      } finally {
+        await read.release();
+      }
     });
 
     test('a write is invisible until commit; discard is idempotent and leaves nothing', async () => {

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type InProcessApp, startInProcessApp } from '../helpers/in-process-app.ts';
-import { bearer, makeBlock, request, sign } from '../helpers/keep-http.ts';
-import { ROOT_TOKEN } from '../helpers/keepstore-process.ts';
+import { bearer, makeBlock, openUpload, request, sign } from '../helpers/keep-http.ts';
+import { ROOT_TOKEN, waitFor } from '../helpers/keepstore-process.ts';
 
 let app: InProcessApp;
 
@@ -57,8 +57,8 @@ test('unknown paths and methods: 400, one plain-text line, no signature in the m
 });
 
 test('an unexpected error: 500 "internal error" to the client, the details only in the log with the request id', async () => {
-  const locate = app.ctx.volumes.locate;
-  app.ctx.volumes.locate = async () => {
+  const readWhole = app.ctx.volumes.readWhole;
+  app.ctx.volumes.readWhole = async () => {
     throw new Error('disk on fire at /secret/path');
   };
   try {
@@ -73,7 +73,7 @@ test('an unexpected error: 500 "internal error" to the client, the details only 
     assert.equal(logged['requestId'], 'req-inprocess-500');
     assert.match(JSON.stringify(logged), /disk on fire/);
   } finally {
-    app.ctx.volumes.locate = locate;
+    app.ctx.volumes.readWhole = readWhole;
   }
 });
 
@@ -83,4 +83,57 @@ test('every request is access-logged once with its status and request id', async
   const lines = app.logs.filter((l) => l['requestId'] === 'req-inprocess-log');
   assert.equal(lines.length, 1, JSON.stringify(lines));
   assert.equal(lines[0]!['status'], 401);
+});
+
+test('block requests recognised by their path and those taking the long way get the same answers, each admitted once', async () => {
+  // One place per client: a request admitted twice on its way would be refused 429 by itself.
+  const strict = await startInProcessApp({ config: { maxRequestsPerClient: 1 } });
+  try {
+    const b = makeBlock(700);
+    const put = await request(`${strict.url}/${b.hash}`, { method: 'PUT', body: b.data, headers: bearer('tok') });
+    assert.equal(put.status, 200);
+    const signed = sign(b.locator, 'tok');
+    const encoded = `%${signed.charCodeAt(0).toString(16)}${signed.slice(1)}`; // not matched by the path test
+    for (const path of [signed, encoded]) {
+      const got = await request(`${strict.url}/${path}`, { headers: bearer('tok') });
+      assert.equal(got.status, 200, path);
+      assert.deepEqual(got.body, b.data);
+      const head = await request(`${strict.url}/${path}`, { method: 'HEAD', headers: bearer('tok') });
+      assert.equal(head.status, 200, path);
+    }
+    const index = await request(`${strict.url}/index`, { headers: bearer(ROOT_TOKEN) });
+    assert.equal(index.status, 200, 'named routes still answer');
+    assert.match(index.body.toString(), new RegExp(b.hash));
+    const post = await request(`${strict.url}/${signed}`, { method: 'POST', headers: bearer('tok') });
+    assert.equal(post.status, 400, 'another method on a block path: unsupported request');
+  } finally {
+    await strict.close();
+  }
+});
+
+test('idle timeout: stalled uploads at once are each cut once, a steady one is not, and the shared watch starts again after a quiet spell', async () => {
+  const idle = await startInProcessApp({ config: { requestIdleTimeout: '300ms' } });
+  const stall = (): Promise<unknown> => {
+    const b = makeBlock(200_000);
+    const upload = openUpload(`${idle.url}/${b.hash}`, b.data.length);
+    upload.req.write(b.data.subarray(0, 1000));
+    return upload.response.catch((err: unknown) => err); // cut: the connection is destroyed
+  };
+  const cuts = (): number => idle.logs.filter((l) => l.message === 'request idle timeout').length;
+  try {
+    const steady = makeBlock(1000);
+    const stalled = [stall(), stall()];
+    const ok = await request(`${idle.url}/${steady.hash}`, { method: 'PUT', body: steady.data });
+    assert.equal(ok.status, 200);
+    await Promise.all(stalled);
+    await waitFor(() => cuts() === 2 || undefined, 5_000, 'both stalled uploads cut');
+    const statuses = (): unknown[] => idle.logs.filter((l) => l.message === 'request').map((l) => l['status']);
+    await waitFor(() => statuses().length === 3 || undefined, 5_000, 'three access-log lines');
+    assert.deepEqual(statuses().sort(), [200, 408, 408]);
+    await new Promise((r) => setTimeout(r, 400)); // nothing watched for a whole period: the timer stops
+    await stall();
+    await waitFor(() => cuts() === 3 || undefined, 5_000, 'a later stalled upload cut too');
+  } finally {
+    await idle.close();
+  }
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -62,6 +63,55 @@ test('write then read round trip, with layout, stat and nanosecond mtime', async
   assert.equal(r.size, data.length);
   assert.equal(r.mtimeNs, onDisk.mtimeNs);
   assert.ok((await buffer(r.stream)).equals(data));
+});
+
+test('readWhole: the mtime is that of the copy read, even once a new copy replaced it; a directory or FIFO under the name is no block', async () => {
+  const vol = await makeVolume(base, 'whole');
+  const { data, hash } = randomBlock(4096);
+  const file = await placeBlock(vol.root, hash, data);
+  const old = await fs.stat(file, { bigint: true });
+  const read = await vol.readWhole(hash, data.length);
+  assert.ok(typeof read === 'object');
+  try {
+    const replacement = `${file}.new`;
+    await fs.writeFile(replacement, data);
+    await fs.utimes(replacement, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    await fs.rename(replacement, file);
+    assert.notEqual((await fs.stat(file, { bigint: true })).mtimeNs, old.mtimeNs);
+    assert.equal(await read.mtimeNs(), old.mtimeNs, 'the copy read, not the one there now');
+    assert.ok(read.data.equals(data));
+  } finally {
+    await read.release();
+  }
+
+  // One read per block, not a second one only to find the end of the file.
+  const handle = await fs.open(file, 'r');
+  const proto = Object.getPrototypeOf(handle) as { read: (...args: unknown[]) => Promise<unknown> };
+  await handle.close();
+  const fileRead = proto.read;
+  let reads = 0;
+  proto.read = function (this: unknown, ...args: unknown[]) {
+    reads++;
+    return fileRead.apply(this, args);
+  };
+  try {
+    const again = await vol.readWhole(hash, data.length);
+    assert.ok(typeof again === 'object');
+    await again.release();
+  } finally {
+    proto.read = fileRead;
+  }
+  assert.equal(reads, 1, 'one read');
+
+  const dirBlock = randomBlock(10);
+  await fs.mkdir(path.join(vol.root, dirBlock.hash.slice(0, 3), dirBlock.hash), { recursive: true });
+  assert.equal(await vol.readWhole(dirBlock.hash, 10), 'absent');
+  assert.equal(await vol.stat(dirBlock.hash), null, 'as stat says');
+
+  const fifoBlock = randomBlock(10);
+  await fs.mkdir(path.join(vol.root, fifoBlock.hash.slice(0, 3)), { recursive: true });
+  execFileSync('mkfifo', [path.join(vol.root, fifoBlock.hash.slice(0, 3), fifoBlock.hash)]);
+  assert.equal(await vol.readWhole(fifoBlock.hash, 10), 'absent', 'a FIFO is no block (and does not block the read)');
 });
 
 test('absent blocks: stat null, openRead/touch/trashIf NotFoundError; bad hashes rejected', async () => {

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { accessLog } from './middleware/access-log.js';
 import { cors } from './middleware/cors.js';
 import { ClientLimiter } from './client-limiter.js';
@@ -7,7 +7,7 @@ import { idleTimeout } from './middleware/idle-timeout.js';
 import { overloadGuard } from './middleware/overload.js';
 import { requestId } from './middleware/request-id.js';
 import { RequestLimiter } from './request-limiter.js';
-import { blockRoutes } from './routes/blocks.js';
+import { type BlockHandlers, blockHandlers, blockRoutes } from './routes/blocks.js';
 import { healthRoutes } from './routes/health.js';
 import { indexRoutes } from './routes/index-listing.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -23,6 +23,12 @@ import type { AppContext } from './app-context.js';
  * index routes sit behind the overload guard (maxConcurrentRequests running, maxQueuedRequests
  * waiting, 503 beyond); health, metrics, status and the list uploads stay in front of it so
  * they answer even when the block routes are saturated.
+ *
+ * A block request (GET, HEAD or PUT of `/HASH…`) is recognised by its path at once and taken
+ * to the guard and the block routes directly, instead of being matched against every named
+ * route first: no named route has such a path, so the answer is the same, for less work on
+ * the most frequent request. Anything else (an encoded or malformed locator too) takes the
+ * long way and still ends at the same handlers.
  */
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -31,12 +37,53 @@ export function createApp(ctx: AppContext): Express {
   app.set('query parser', 'simple');
   const limiter = new RequestLimiter(ctx.config.maxConcurrentRequests, ctx.config.maxQueuedRequests);
   ctx.metrics?.trackLimiter(() => limiter.stats());
-  app.use(requestId, accessLog(ctx.log, ctx.metrics?.observeRequest), cors);
-  app.use(healthRoutes(ctx), metricsRoutes(ctx), statusRoutes(ctx), mountRoutes(ctx), workListRoutes(ctx));
   const clients = new ClientLimiter(ctx.config.maxRequestsPerClient);
-  app.use(overloadGuard(limiter, clients), idleTimeout(ctx.config.requestIdleTimeout, ctx.log, ctx.metrics?.countIdleTimeout));
-  app.use(indexRoutes(ctx), trashOpsRoutes(ctx), blockRoutes(ctx));
+  const admitted = [overloadGuard(limiter, clients), idleTimeout(ctx.config.requestIdleTimeout, ctx.log, ctx.metrics?.countIdleTimeout)];
+  const handlers = blockHandlers(ctx);
+  app.use(requestId, accessLog(ctx.log, ctx.metrics?.observeRequest), cors);
+  app.use(blockRequestsFirst(admitted, handlers));
+  app.use(healthRoutes(ctx), metricsRoutes(ctx), statusRoutes(ctx), mountRoutes(ctx), workListRoutes(ctx));
+  app.use(admitted);
+  app.use(indexRoutes(ctx), trashOpsRoutes(ctx), blockRoutes(handlers));
   app.use(unknownRoute);
   app.use(errorHandler(ctx.log));
   return app;
+}
+
+/**
+ * A path of one segment that starts with a block hash, hints (if any) after a '+'. No '%':
+ * the path is then the locator as it is, with nothing to decode.
+ */
+const BLOCK_PATH = /^\/[0-9a-f]{32}(?:\+[^/%]*)?$/;
+const BLOCK_METHODS = new Set(['GET', 'HEAD', 'PUT']);
+
+/**
+ * Runs a block request through `admitted` (the overload guard, the idle timeout) and its
+ * handler directly: express's Router would match the path against each route again, and
+ * walk two more routers, to reach the same handler with the same `req.params.locator`.
+ * Everything else goes on to the routes.
+ */
+function blockRequestsFirst(admitted: readonly RequestHandler[], handlers: BlockHandlers): RequestHandler {
+  return (req, res, next) => {
+    const handler = BLOCK_METHODS.has(req.method) ? handlers[req.method as keyof BlockHandlers] : undefined;
+    const path = req.path;
+    if (!handler || !BLOCK_PATH.test(path)) {
+      next();
+      return;
+    }
+    req.params = { locator: path.slice(1) };
+    const step = (i: number): void => {
+      const middleware = admitted[i];
+      if (!middleware) {
+        handler(req, res).catch(next);
+        return;
+      }
+      try {
+        middleware(req, res, (err?: unknown) => (err ? next(err) : step(i + 1)));
+      } catch (err) {
+        next(err);
+      }
+    };
+    step(0);
+  };
 }

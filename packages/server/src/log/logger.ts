@@ -12,22 +12,17 @@ export interface LoggerOptions {
 }
 
 /**
- * winston nests an Error in metadata as `{}`; turn every Error value (top level or one level
- * down) into `{name, message, code}` so failures are readable in the JSON lines.
+ * One pass over the line's fields, the message included (one format, not one walk per job):
+ * - every field goes through the one signature redaction, so no call site that logs a
+ *   locator, a list entry or a peer's error message can leak one;
+ * - winston nests an Error in metadata as `{}`: an Error value at the top level becomes
+ *   `{name, message, code}` (describeError), so failures are readable in the JSON lines.
  */
-const serializeErrors = winston.format((info) => {
-  for (const [key, value] of Object.entries(info)) {
-    if (value instanceof Error) info[key] = describeError(value);
+const prepareLine = winston.format((info) => {
+  for (const key in info) {
+    const value: unknown = info[key];
+    info[key] = value instanceof Error ? redactValue(describeError(value)) : redactValue(value);
   }
-  return info;
-});
-
-/**
- * Every field of every line (the message included) goes through the one signature redaction,
- * so no call site that logs a locator, a list entry or a peer's error message can leak one.
- */
-const redactLine = winston.format((info) => {
-  for (const key of Object.keys(info)) info[key] = redactValue(info[key]);
   return info;
 });
 
@@ -39,7 +34,7 @@ export function describeError(err: unknown): { name: string; message: string; co
 
 /** One logger per process: JSON lines (or text for humans) on stderr, tagged with the role. */
 export function createLogger(opts: LoggerOptions): Logger {
-  const base = [winston.format.timestamp(), serializeErrors(), redactLine()];
+  const base = [winston.format.timestamp(), prepareLine()];
   const format =
     opts.format === 'json'
       ? winston.format.combine(...base, winston.format.json())

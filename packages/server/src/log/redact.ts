@@ -10,6 +10,8 @@ const SIGNATURE_HINT_RE = /(?:\+|%2[Bb])(?:A|%41)[^+\s/?#&"',;]*/g;
 
 /** `text` with every permission hint removed. */
 export function redactSignatures(text: string): string {
+  // Most strings (ids, methods, messages) have neither '+' nor '%': no regex run for them.
+  if (!text.includes('+') && !text.includes('%')) return text;
   return text.replace(SIGNATURE_HINT_RE, '');
 }
 

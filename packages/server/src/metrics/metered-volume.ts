@@ -8,6 +8,7 @@ import type {
   TrashEntry,
   TrashGuard,
   Volume,
+  WholeBlock,
 } from '../volume/volume.js';
 
 /** The operations counted per volume (the `operation` label). */
@@ -113,6 +114,11 @@ export class MeteredVolume implements Volume {
 
   openRead(hash: string): Promise<BlockReader> {
     return this.#run('open', () => this.inner.openRead(hash));
+  }
+
+  /** Counted as an `open`: it is the read of a GET (the driver may stat first, as S3 does). */
+  readWhole(hash: string, size: number): Promise<WholeBlock | 'absent' | 'other-size'> {
+    return this.#run('open', () => this.inner.readWhole(hash, size));
   }
 
   async beginWrite(hash: string): Promise<PendingWrite> {

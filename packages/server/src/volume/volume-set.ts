@@ -4,7 +4,7 @@ import { FullError, InvalidLocatorError, KeepError, NotFoundError, WriteFailedEr
 import { freeBytesOrNull } from './free-space.js';
 import { placeBlock, placementCandidates, type Placement, type PlacementRefusal } from './placement.js';
 import { storeBlock, type StoreResult } from './store-block.js';
-import type { BlockStat, Volume } from './volume.js';
+import type { BlockStat, Volume, WholeBlock } from './volume.js';
 
 export interface StoreOptions {
   /** Size the block must have (the locator's size hint), or null when unknown. */
@@ -58,11 +58,33 @@ export class VolumeSet {
    * KeepError (S3 down: 503), that error is thrown: the block may well be there.
    */
   async locate(hash: string): Promise<{ volume: Volume; stat: BlockStat } | null> {
+    return this.#first(hash, async (volume) => {
+      const stat = await volume.stat(hash);
+      return stat ? { volume, stat } : null;
+    });
+  }
+
+  /**
+   * The block read whole (Volume.readWhole) from the first volume that holds it, with
+   * locate()'s rules for failing volumes; null when none has it, or when the first that has it
+   * holds another size than `size` (the locator's hint: not this block).
+   */
+  async readWhole(hash: string, size: number): Promise<{ volume: Volume; block: WholeBlock } | null> {
+    const found = await this.#first(hash, async (volume) => {
+      const read = await volume.readWhole(hash, size);
+      return read === 'absent' ? null : { volume, read };
+    });
+    if (!found || found.read === 'other-size') return null;
+    return { volume: found.volume, block: found.read };
+  }
+
+  /** The first non-null `probe` in rendezvous order (see locate for failing volumes). */
+  async #first<T>(hash: string, probe: (volume: Volume) => Promise<T | null>): Promise<T | null> {
     let unavailable: KeepError | null = null;
     for (const volume of this.order(hash)) {
       try {
-        const stat = await volume.stat(hash);
-        if (stat) return { volume, stat };
+        const found = await probe(volume);
+        if (found !== null) return found;
       } catch (err) {
         if (err instanceof InvalidLocatorError) throw err; // same answer on every volume
         if (err instanceof KeepError) unavailable ??= err;

@@ -66,6 +66,15 @@ export interface Volume {
   openRead(hash: string): Promise<BlockReader>;
 
   /**
+   * Reads a whole small block (`size` at most WHOLE_READ_MAX_BYTES: the locator's size hint)
+   * into memory in as few storage operations as the driver can (directory: open, one read,
+   * close; no stat): 'absent' when it is not on this volume, 'other-size' when the stored copy
+   * is not `size` bytes long (nothing is held then). The bytes are NOT verified here. The
+   * caller must call `release()` once it is done with the block.
+   */
+  readWhole(hash: string, size: number): Promise<WholeBlock | 'absent' | 'other-size'>;
+
+  /**
    * Starts storing a block: nothing is visible under `hash` until `commit()`. Throws before
    * any byte is accepted when the volume cannot take the write (FullError when it knows it is
    * full, WriteFailedError otherwise, e.g. read-only or storage gone), so the caller can try
@@ -157,6 +166,21 @@ export interface TrashEntry {
 /** An open stored block (see `Volume.openRead`). */
 export interface BlockReader extends BlockStat {
   stream: Readable;
+}
+
+/** Largest block `Volume.readWhole` reads: it is held in memory whole (a GET's memory bound). */
+export const WHOLE_READ_MAX_BYTES = 1024 * 1024; // 1 MiB
+
+/** A block read whole by `Volume.readWhole`: exactly `size` stored bytes, not verified. */
+export interface WholeBlock {
+  readonly data: Buffer;
+  /**
+   * The mtime of the very copy read (see BlockStat.mtimeNs), even if it has been replaced since:
+   * asked only when needed (a corrupt copy is trashed only if it is still that copy).
+   */
+  mtimeNs(): Promise<bigint>;
+  /** Frees what the read still holds (a file descriptor); never throws. */
+  release(): Promise<void>;
 }
 
 /** The outcome of `Volume.verifyStored`. */

@@ -9,10 +9,13 @@ import { redactSignatures } from '../../log/redact.js';
  * encoded signature is accepted, and must be recognised here too.
  */
 export function redactPath(originalUrl: string): string {
-  const path = percentDecode(originalUrl.split(/[?#]/)[0] ?? '');
+  const end = originalUrl.search(/[?#]/);
+  const path = end < 0 ? originalUrl : originalUrl.slice(0, end);
+  // No '%': nothing to decode (the usual block path), and no decoded control character.
+  if (!path.includes('%')) return redactSignatures(path);
   // Control characters (a decoded %0A) would split a text log line or a one-line error body.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return redactSignatures(path).replace(/[\x00-\x1f\x7f]/g, '?');
+  return redactSignatures(percentDecode(path)).replace(/[\x00-\x1f\x7f]/g, '?');
 }
 
 function percentDecode(path: string): string {

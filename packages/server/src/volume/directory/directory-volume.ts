@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { type KeepError, NotFoundError, WriteFailedError } from '../../errors.js';
 import { batches } from '../batches.js';
+import { assertWholeReadSize } from '../read-whole.js';
 import { verifyByReading } from '../verify-by-reading.js';
-import type { BlockReader, BlockStat, IndexEntry, StoredCopyState, TrashEntry, TrashGuard, Volume } from '../volume.js';
+import type { BlockReader, BlockStat, IndexEntry, StoredCopyState, TrashEntry, TrashGuard, Volume, WholeBlock } from '../volume.js';
 import { blockDirEntries } from './block-dirs.js';
 import type { DirectoryVolumeSpec } from './config.js';
 import { emptyTrash, trashBlockIf, untrashBlock } from './directory-trash.js';
@@ -18,31 +20,14 @@ import { DirectoryPendingWrite } from './pending-write.js';
  */
 export const READ_HIGH_WATER_MARK = 1024 * 1024; // 1 MiB
 
+/**
+ * readWhole's open flags. O_NONBLOCK does nothing to a regular file; it keeps a FIFO someone
+ * left under a block's name from blocking a thread-pool thread until a writer appears.
+ */
+const OPEN_WHOLE_READ = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
+
 /** Index entries stat'ed concurrently: bounds both memory and open requests per index walk. */
 const INDEX_STAT_BATCH = 64;
-
-/**
- * Creates the temp file `tmp` in block directory `dir`, making the directory first unless it is
- * in `made` (the directories this process has made or found: at most 4096 names per volume),
- * so a write costs one call, not two. A remembered directory removed behind our back is made
- * again. Not recursive: a vanished root (unmounted disk) must fail, not be recreated.
- */
-async function openTemp(tmp: string, dir: string, made: Set<string>): Promise<FileHandle> {
-  if (made.has(dir)) {
-    try {
-      return await fs.open(tmp, 'wx', 0o600);
-    } catch (err) {
-      if (!isMissing(err)) throw err;
-      made.delete(dir);
-    }
-  }
-  await fs.mkdir(dir).catch((err: unknown) => {
-    if (errnoCode(err) !== 'EEXIST') throw err;
-  });
-  const fh = await fs.open(tmp, 'wx', 0o600);
-  made.add(dir);
-  return fh;
-}
 
 /**
  * A Keep volume stored in a local directory, in the Arvados UnixVolume layout (see layout.ts).
@@ -59,8 +44,6 @@ export class DirectoryVolume implements Volume {
   readonly priority: number;
   /** Identifies the storage behind the volume in `/mounts` (`directory:/abs/root`). */
   readonly deviceId: string;
-  /** Block directories known to exist (see openTemp). */
-  readonly #blockDirs = new Set<string>();
 
   constructor(spec: DirectoryVolumeSpec) {
     this.uuid = spec.uuid;
@@ -146,6 +129,42 @@ export class DirectoryVolume implements Volume {
     }
   }
 
+  /**
+   * open, one read, and (by the caller's release()) close: three file system calls instead of
+   * stat, open, fstat, read and close. The buffer has room for one byte more than `size`, so
+   * the read itself tells whether the file holds exactly `size` bytes; the fstat for the mtime
+   * is made only when asked (a corrupt copy), on the still open file.
+   */
+  async readWhole(hash: string, size: number): Promise<WholeBlock | 'absent' | 'other-size'> {
+    assertHash(hash);
+    assertWholeReadSize(size);
+    let fh: FileHandle;
+    try {
+      fh = await fs.open(blockPath(this.root, hash), OPEN_WHOLE_READ);
+    } catch (err) {
+      if (isMissing(err)) return 'absent';
+      throw err;
+    }
+    const release = (): Promise<void> => fh.close().catch(() => undefined);
+    try {
+      const data = await readExactly(fh, size);
+      if (data === null) {
+        await release();
+        return 'other-size';
+      }
+      return { data, mtimeNs: async () => (await fh.stat({ bigint: true })).mtimeNs, release };
+    } catch (err) {
+      // A directory under a block's name (EISDIR) is no block, as stat() says; keep real read errors.
+      const regular = await fh.stat().then(
+        (st) => st.isFile(),
+        () => true,
+      );
+      await release();
+      if (!regular) return 'absent';
+      throw err;
+    }
+  }
+
   /** Starts writing a block into a new temp file next to its final name. */
   async beginWrite(hash: string): Promise<DirectoryPendingWrite> {
     assertHash(hash);
@@ -154,7 +173,7 @@ export class DirectoryVolume implements Volume {
     const dir = blockDir(this.root, hash);
     const tmp = path.join(dir, `tmp${hash}-${randomBytes(6).toString('hex')}`);
     try {
-      const fh = await openTemp(tmp, dir, this.#blockDirs);
+      const fh = await openTemp(tmp, dir);
       return new DirectoryPendingWrite(tmp, blockPath(this.root, hash), fh, mapError);
     } catch (err) {
       throw mapError(err);
@@ -249,4 +268,38 @@ export class DirectoryVolume implements Volume {
       throw mapWriteError(this.uuid, hash, err);
     };
   }
+}
+
+/**
+ * Creates the temp file; its block directory is made only when the open finds it missing (the
+ * first block of its prefix): one file system call per write in the usual case, not two.
+ * Not recursive: a vanished root (unmounted disk) must fail, not be recreated.
+ */
+async function openTemp(tmp: string, dir: string): Promise<FileHandle> {
+  try {
+    return await fs.open(tmp, 'wx', 0o600);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  await fs.mkdir(dir).catch((err: unknown) => {
+    if (errnoCode(err) !== 'EEXIST') throw err; // made by a concurrent write meanwhile
+  });
+  return fs.open(tmp, 'wx', 0o600);
+}
+
+/**
+ * The file's bytes when it holds exactly `size`, else null. One read of size + 1 bytes in the
+ * usual case: a read that comes back with exactly `size` has met the end of the file (and
+ * should a file system ever stop short anyway, the caller's MD5 check still stands). A read
+ * that stops before `size` bytes is followed by more until the end of the file.
+ */
+async function readExactly(fh: FileHandle, size: number): Promise<Buffer | null> {
+  const buf = Buffer.allocUnsafe(size + 1);
+  let filled = 0;
+  do {
+    const { bytesRead } = await fh.read(buf, filled, buf.length - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  } while (filled < size);
+  return filled === size ? buf.subarray(0, size) : null;
 }

@@ -35,7 +35,8 @@ export class DirectoryPendingWrite implements PendingWrite {
       const fh = this.#takeHandle();
       let st;
       try {
-        // Data on disk before the name points at it; the fstat runs alongside (the bytes are all written).
+        // Data on disk before the name points at it. The stat runs beside the sync: the file
+        // is written, and neither the sync nor the rename changes its size or mtime.
         [, st] = await Promise.all([fh.sync(), fh.stat({ bigint: true })]);
       } finally {
         await fh.close();

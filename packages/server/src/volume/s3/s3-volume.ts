@@ -1,8 +1,19 @@
 import { ListMultipartUploadsCommand, AbortMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { InvalidLocatorError, NotFoundError, WriteFailedError } from '../../errors.js';
 import type { VolumeIdentity } from '../volume-base-config.js';
+import { readWholeViaStream } from '../read-whole.js';
 import { verifyByReading } from '../verify-by-reading.js';
-import type { BlockReader, BlockStat, IndexEntry, PendingWrite, StoredCopyState, TrashEntry, TrashGuard, Volume } from '../volume.js';
+import type {
+  BlockReader,
+  BlockStat,
+  IndexEntry,
+  PendingWrite,
+  StoredCopyState,
+  TrashEntry,
+  TrashGuard,
+  Volume,
+  WholeBlock,
+} from '../volume.js';
 import { S3Bucket } from './s3-bucket.js';
 import { createS3Client, type S3ClientOptions } from './s3-client.js';
 import { describeS3Error, mapS3Error } from './s3-errors.js';
@@ -90,6 +101,11 @@ export class S3Volume implements Volume {
     // A failure mid-body (S3 gone, read timeout) fails the stream: the reader's hash check never
     // completes, so no client gets a short block as a whole one.
     return { stream: object.stream, size: object.size, mtimeNs: s3TimeNs((marker ?? object).lastModified) };
+  }
+
+  /** stat, then the object's GET collected (as openRead): the marker rules of stat() apply. */
+  readWhole(hash: string, size: number): Promise<WholeBlock | 'absent' | 'other-size'> {
+    return readWholeViaStream(this, hash, size);
   }
 
   /**
