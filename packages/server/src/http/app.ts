@@ -10,6 +10,7 @@ import { RequestLimiter } from './request-limiter.js';
 import { blockRoutes } from './routes/blocks.js';
 import { healthRoutes } from './routes/health.js';
 import { indexRoutes } from './routes/index-listing.js';
+import { listControlRoutes } from './routes/list-control.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { mountRoutes } from './routes/mounts.js';
 import { statusRoutes } from './routes/status.js';
@@ -21,7 +22,7 @@ import type { AppContext } from './app-context.js';
  * The whole HTTP API of one worker. Named routes come before the catch-all locator routes;
  * block routes read the raw request stream (no body parser anywhere near them). Block and
  * index routes sit behind the overload guard (maxConcurrentRequests running, maxQueuedRequests
- * waiting, 503 beyond); health, metrics, status and the list uploads stay in front of it so
+ * waiting, 503 beyond); health, metrics, status, the list uploads and their controls stay in front of it so
  * they answer even when the block routes are saturated.
  */
 export function createApp(ctx: AppContext): Express {
@@ -32,7 +33,7 @@ export function createApp(ctx: AppContext): Express {
   const limiter = new RequestLimiter(ctx.config.maxConcurrentRequests, ctx.config.maxQueuedRequests);
   ctx.metrics?.trackLimiter(() => limiter.stats());
   app.use(requestId, accessLog(ctx.log, ctx.metrics?.observeRequest), cors);
-  app.use(healthRoutes(ctx), metricsRoutes(ctx), statusRoutes(ctx), mountRoutes(ctx), workListRoutes(ctx));
+  app.use(healthRoutes(ctx), metricsRoutes(ctx), statusRoutes(ctx), mountRoutes(ctx), workListRoutes(ctx), listControlRoutes(ctx));
   const clients = new ClientLimiter(ctx.config.maxRequestsPerClient);
   app.use(overloadGuard(limiter, clients), idleTimeout(ctx.config.requestIdleTimeout, ctx.log, ctx.metrics?.countIdleTimeout));
   app.use(indexRoutes(ctx), trashOpsRoutes(ctx), blockRoutes(ctx));

@@ -73,13 +73,14 @@ export class PullExecutor implements JobExecutor<'pull'> {
       if (r.kind === 'stored') return this.pulled(job, server, r, started);
       if (r.kind === 'peer') {
         errors.push({ server, error: r.error });
+        this.ctx.metrics?.countPullPeerFailure(server);
         this.ctx.log.debug('pull from server failed, trying the next one', { ...meta, server, error: r.error });
         continue;
       }
       return this.writeFailed(job, spec.only ?? job.volume, server, r);
     }
     this.ctx.log.error('error pulling data from remote servers', { ...meta, errors });
-    return { ok: false, error: errors.map((e) => `${e.server}: ${e.error}`).join('; ') || 'no servers to pull from' };
+    return { ok: false, error: errors.map((e) => `${e.server}: ${e.error}`).join('; ') || 'no servers to pull from', servers: errors };
   }
 
   /**

@@ -1,3 +1,5 @@
+import type { ServerFailure } from '../list-progress.js';
+
 /**
  * The one compact form of a validated list, from the upload batches to the primary, to Redis
  * and back: a million-entry list must stay lean, so an entry is a tuple (read it through the
@@ -61,6 +63,9 @@ export type JobSpec =
 /** What a worker reports for every job it was given. */
 /**
  * How a job ended. `cancelled`: its entry left the list before the job was through (a replace or
- * clear): neither done nor failed, like the entries of that list never started.
+ * clear): neither done nor failed, like the entries of that list never started. `servers`: a
+ * pull that failed on every server, each one's reason (the recent-failures table shows them).
  */
-export type JobOutcome = { ok: true; detail?: Record<string, string | number | boolean> } | { ok: false; error: string; cancelled?: true };
+export type JobOutcome =
+  | { ok: true; detail?: Record<string, string | number | boolean> }
+  | { ok: false; error: string; cancelled?: true; servers?: ServerFailure[] };
