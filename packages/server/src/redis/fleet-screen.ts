@@ -12,7 +12,7 @@ function listLine(name: string, q: QueueFigures | undefined, barWidth: number): 
   return [
     `  ${name.padEnd(6)}${progressBar(finished, p.total, barWidth)}`,
     percent.padStart(4),
-    `${finished}/${p.total}${failed}`.padEnd(14),
+    `${finished}/${p.total}${failed}`.padEnd(22),
     `${p.entriesPerSecond}/s`.padStart(9),
     `${formatBytes(p.bytesPerSecond)}/s`.padStart(12),
     `eta ${formatDuration(p.etaSeconds)}`.padEnd(10),
