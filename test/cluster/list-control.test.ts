@@ -34,7 +34,15 @@ test('pause keeps the list and lets pulls in flight finish; a list sent while pa
   const blocks = Array.from({ length: 8 }, () => makeBlock(256 * 1024));
   for (const b of blocks) peer.serve(b.hash, b.data, 'slow');
   assert.equal((await putPullList(ks, pullEntriesFrom(peer.url, blocks))).status, 200);
-  await waitFor(async () => (await listProgress(ks)).inFlight.length > 0, 10_000, 'pulls in flight');
+  // In flight, each with the server it asks (reported by its worker once the request goes out).
+  await waitFor(
+    async () => {
+      const { inFlight } = await listProgress(ks);
+      return inFlight.length > 0 && inFlight.every((j) => j.server === peer.url);
+    },
+    10_000,
+    'pulls in flight',
+  );
 
   assert.deepEqual(await setPaused(ks, 'pull', 'pause'), { kind: 'pull', paused: true });
   const atPause = await listProgress(ks);
@@ -42,6 +50,7 @@ test('pause keeps the list and lets pulls in flight finish; a list sent while pa
   const inFlight = atPause.inFlight.map((j) => j.locator);
   for (const job of atPause.inFlight) {
     assert.equal(job.mount, 'zzzzz-nyw5e-000000000000000');
+    assert.ok(job.server === peer.url || job.server === null, 'the server being asked, once reported');
     assert.ok(job.worker === 0 || job.worker === 1);
     assert.ok(Number.isFinite(Date.parse(job.since)) && job.seconds >= 0);
   }
@@ -90,6 +99,7 @@ test('pause keeps the list and lets pulls in flight finish; a list sent while pa
 });
 
 test("GET /pull shows the blocks that failed on every server, with each server's reason, and survives a worker SIGKILL", async () => {
+  await setPaused(ks, 'pull', 'resume'); // whatever the test before left
   const missing = Array.from({ length: 3 }, () => makeBlock(4096));
   const dead = `http://127.0.0.1:${await freePort()}`; // nothing listens: connection refused
   const entries = missing.map((b) => ({ locator: b.locator, servers: [peer.url, dead] }));

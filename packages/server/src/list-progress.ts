@@ -30,6 +30,8 @@ export interface InFlightJob {
   worker: number;
   locator: string;
   mount: string;
+  /** The server a pull is asking now (null: not reported yet, or a trash job). */
+  server: string | null;
   /** When the worker was handed the job (ISO 8601). */
   since: string;
   seconds: number;

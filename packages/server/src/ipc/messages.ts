@@ -32,6 +32,8 @@ export type WorkerToPrimary =
   /** Part of a list upload opened with rpc `list:begin`; sent in order before `list:commit`. */
   | { type: 'list:batch'; uploadId: number; batch: ListBatch }
   | { type: 'job:done'; id: number; kind: ListKind; outcome: JobOutcome }
+  /** Job `id` of `kind` is now asking `server` (a pull, at each server it tries): GET /pull shows it. */
+  | { type: 'job:trying'; id: number; kind: ListKind; server: string }
   | { type: 'metrics:report'; id: number; metrics: MetricsSnapshot };
 
 /** Requests a worker makes of the primary, answered by one `rpc:reply` with the same id. */
@@ -70,6 +72,7 @@ const WORKER_TYPES = new Set<string>([
   'rpc',
   'list:batch',
   'job:done',
+  'job:trying',
   'metrics:report',
 ] satisfies WorkerToPrimary['type'][]);
 

@@ -95,6 +95,7 @@ export async function runPrimary(configPath: string | undefined): Promise<number
       void dispatchRpc(rpcHandlers, msg.call, { index, workerId }).then((result) => reply({ type: 'rpc:reply', id: msg.id, result })),
     'list:batch': (msg) => lists.addBatch(msg.uploadId, msg.batch),
     'job:done': (msg, { workerId }) => lists.jobDone(workerId, msg.kind, msg.id, msg.outcome),
+    'job:trying': (msg, { workerId }) => lists.jobTrying(workerId, msg.kind, msg.id, msg.server),
     'metrics:report': (msg, { workerId }) => collector.report(workerId, msg.id, msg.metrics),
   };
 

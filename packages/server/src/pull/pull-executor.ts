@@ -27,7 +27,7 @@ interface ServerError {
 export class PullExecutor implements JobExecutor<'pull'> {
   constructor(private readonly ctx: JobContext) {}
 
-  async run(job: PullJob, cancelled: AbortSignal): Promise<JobOutcome> {
+  async run(job: PullJob, cancelled: AbortSignal, trying?: (server: string) => void): Promise<JobOutcome> {
     const started = Date.now();
     const hash = locatorHash(job.locator);
     const size = locatorSize(job.locator);
@@ -40,7 +40,7 @@ export class PullExecutor implements JobExecutor<'pull'> {
       this.ctx.log.info('pull list entry already stored: touched', { ...meta, mount: touched.uuid });
       return { ok: true, detail: { touched: true, mount: touched.uuid, durationMs: Date.now() - started } };
     }
-    return this.tryServers(job, hash, size, started, cancelled);
+    return this.tryServers(job, hash, size, started, cancelled, trying);
   }
 
   /**
@@ -48,7 +48,14 @@ export class PullExecutor implements JobExecutor<'pull'> {
    * request is signed just before it goes out (the signature lives minutes). A job whose entry
    * left the list (`cancelled`) stops before its next request: the transfer under way finishes.
    */
-  private async tryServers(job: PullJob, hash: string, size: number, started: number, cancelled: AbortSignal): Promise<JobOutcome> {
+  private async tryServers(
+    job: PullJob,
+    hash: string,
+    size: number,
+    started: number,
+    cancelled: AbortSignal,
+    trying?: (server: string) => void,
+  ): Promise<JobOutcome> {
     const meta = { locator: job.locator, mount: job.volume };
     const token = pullToken();
     // The target first; a full one (found by store() before a byte is read, or by ENOSPC
@@ -58,6 +65,7 @@ export class PullExecutor implements JobExecutor<'pull'> {
     const attempt = async (server: string): Promise<AttemptResult | null> => {
       if (cancelled.aborted) return null;
       spec.signedLocator = signForPeer(this.ctx.config, job.locator, token);
+      trying?.(server);
       return pullFrom(this.ctx.volumes, server, spec, fetchOpts);
     };
     const errors: ServerError[] = [];

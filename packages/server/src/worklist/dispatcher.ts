@@ -17,6 +17,8 @@ interface SentJob {
   index: number;
   /** When it was sent (ms since the epoch). */
   since: number;
+  /** The server the job is asking now, when its worker said (a pull's `job:trying`). */
+  server?: string;
 }
 
 /** How a job ended, for observers (the list monitor): a poison pill dropped counts as a failure. */
@@ -167,6 +169,12 @@ export class Dispatcher {
     if (this.sent.get(id)?.workerId !== workerId) return; // late (the worker was forgotten) or foreign
     this.sent.delete(id);
     this.pending.answer(id, workerId, outcome);
+  }
+
+  /** Worker process `workerId` says job request `id` now asks `server`. */
+  trying(workerId: number, id: number, server: string): void {
+    const sent = this.sent.get(id);
+    if (sent?.workerId === workerId) sent.server = server;
   }
 
   private onDone(job: Job<ListItem>, outcome: JobOutcome): void {

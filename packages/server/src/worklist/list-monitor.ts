@@ -61,10 +61,11 @@ export class ListMonitor {
       rateWindowSeconds: this.rate.windowSeconds,
       inFlight: this.dispatcher
         .inFlight()
-        .map(({ index, job, since }) => ({
+        .map(({ index, job, since, server }) => ({
           worker: index,
           locator: itemLocator(job.entry),
           mount: job.volume,
+          server: server ?? null,
           since: new Date(since).toISOString(),
           seconds: Math.round((now - since) / 1000),
         }))

@@ -92,6 +92,11 @@ export class WorkLists {
     this.dispatchers[kind].answer(workerId, id, outcome);
   }
 
+  /** Job `id` of `kind` on worker process `workerId` now asks `server` (a `job:trying`). */
+  jobTrying(workerId: number, kind: ListKind, id: number, server: string): void {
+    this.dispatchers[kind].trying(workerId, id, server);
+  }
+
   /**
    * Worker process `workerId` is gone (called by primary/worker-exits.ts): its unfinished
    * uploads are dropped and the jobs it never answered go back to their lists.
