@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
-import { SIGNING_KEY, startKeepstore, type Keepstore } from '../helpers/keepstore-process.ts';
+import { SIGNING_KEY, startKeepstore } from '../helpers/keepstore-process.ts';
 import { listProgress, setPaused } from '../helpers/list-control.ts';
 import { hasBlock, makeBlock, putPullList, pullEntriesFrom, waitForPullIdle } from '../helpers/pull-helpers.ts';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.ts';
