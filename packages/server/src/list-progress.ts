@@ -4,7 +4,7 @@
  * `list:progress`. Plain JSON: the HTTP payload is this very value.
  */
 
-/** The two lists, as the HTTP paths name them (worklist/'s ListKind is this same union). */
+/** The two lists, as the HTTP paths name them (worklist/'s ListKind is this type). */
 export type ListName = 'pull' | 'trash';
 
 /** One server's reason for not delivering a block. */

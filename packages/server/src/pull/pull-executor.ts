@@ -1,3 +1,4 @@
+import type { ServerFailure } from '../list-progress.js';
 import { describeError } from '../log/logger.js';
 import { UNKNOWN_FREE_SPACE, placeBlock } from '../volume/placement.js';
 import type { Volume } from '../volume/volume.js';
@@ -9,12 +10,6 @@ import { pullFrom, type AttemptResult, type AttemptSpec } from './pull-attempt.j
 import { pullToken, signForPeer } from './peer-locator.js';
 
 type PullJob = Extract<JobSpec, { kind: 'pull' }>;
-
-/** One server's failure, as reported to the primary and logged. */
-interface ServerError {
-  server: string;
-  error: string;
-}
 
 /**
  * Carries out one pull-list entry (docs/api.md "The pull list"): a block already stored intact
@@ -68,7 +63,7 @@ export class PullExecutor implements JobExecutor<'pull'> {
       trying?.(server);
       return pullFrom(this.ctx.volumes, server, spec, fetchOpts);
     };
-    const errors: ServerError[] = [];
+    const errors: ServerFailure[] = [];
     for (const server of job.servers) {
       let r = await attempt(server);
       if (r?.kind === 'full' && !job.pinned && spec.only !== undefined) {
@@ -146,7 +141,7 @@ export class PullExecutor implements JobExecutor<'pull'> {
     return { ok: false, error: `error writing data to ${mount}: ${r.error}` };
   }
 
-  private cancelledJob(meta: { locator: string; mount: string }, errors: ServerError[]): JobOutcome {
+  private cancelledJob(meta: { locator: string; mount: string }, errors: ServerFailure[]): JobOutcome {
     const reason = 'pull cancelled: the entry is no longer on the pull list';
     this.ctx.log.info(reason, { ...meta, serversTried: errors.length, errors });
     return { ok: false, cancelled: true, error: reason };

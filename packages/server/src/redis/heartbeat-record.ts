@@ -3,7 +3,8 @@ import type { QueueStats } from '../status.js';
 
 /**
  * Queue figures as published (the same as /status.json's pullQueue and trashQueue). `paused`,
- * `throttled` and `progress` are optional: an older server's record has none of them.
+ * `throttled` (a pacing limit holds the list back, when the server reports it) and `progress`
+ * are optional: an older server's record has none of them.
  */
 export type QueueFigures = QueueStats & {
   listSize: number;

@@ -1,4 +1,4 @@
-import type { ServerFailure } from '../list-progress.js';
+import type { ListName, ServerFailure } from '../list-progress.js';
 
 /**
  * The one compact form of a validated list, from the upload batches to the primary, to Redis
@@ -13,7 +13,8 @@ export type PullItem = [locator: string, serverList: number, mount: string | nul
 /** [locator "HASH+SIZE", block_mtime in ns as a decimal string (BigInt-safe), mount or null] */
 export type TrashItem = [locator: string, blockMtime: string, mount: string | null];
 
-export type ListKind = 'pull' | 'trash';
+/** The two lists (one union with the HTTP side's name for them). */
+export type ListKind = ListName;
 
 export type ListItem = PullItem | TrashItem;
 

@@ -10,16 +10,12 @@ import { ListMonitor } from './list-monitor.js';
 import { ListUploads } from './list-uploads.js';
 import { VolumeSpace } from './volume-space.js';
 
-/**
- * A list's queue as /status.json and the heartbeat show it: `paused` by the operator, the
- * current list's `progress`; `throttled` (optional) while a pacing limit holds dispatching back.
- */
+/** A list's queue as /status.json and the heartbeat show it: `paused` by the operator, the current list's `progress`. */
 export type QueueView = QueueStats & {
   listAgeSeconds: number;
   listSize: number;
   enabled: boolean;
   paused: boolean;
-  throttled?: boolean;
   progress: ProgressFigures;
 };
 
