@@ -65,7 +65,7 @@ function fakeRecord(done: number, total: number, extra: Partial<HeartbeatRecord[
     persisted: { pull: null, trash: null },
   };
 }
-const publish = (r: HeartbeatRecord) => redis.set(heartbeatKey(prefix, r.uuid), JSON.stringify(r), 'PX', 60_000);
+const publish = (r: HeartbeatRecord) => redis.set(heartbeatKey(prefix, r.uuid), JSON.stringify(r), 'PX', 600_000);
 
 test('fleet --watch in a pseudo-terminal: bars and figures, redrawn as they change, Ctrl-C restores the terminal and exits 0', async (t) => {
   await setPaused(ks, 'pull', 'pause');
@@ -75,28 +75,23 @@ test('fleet --watch in a pseudo-terminal: bars and figures, redrawn as they chan
   assert.equal((await listProgress(ks)).progress.total, 3);
   await publish(fakeRecord(25, 100));
 
-  const watch = spawnInPty([
-    process.execPath,
-    BIN,
-    'fleet',
-    '--redis',
-    redisServer.url,
-    '--key-prefix',
-    prefix,
-    '--watch',
-    '--interval',
-    '0.5',
-  ]);
+  const watch = spawnInPty(
+    [process.execPath, BIN, 'fleet', '--redis', redisServer.url, '--key-prefix', prefix, '--watch', '--interval', '0.5'],
+    140,
+  ); // wide enough for 40-cell bars
   t.after(() => watch.kill());
-  // The first frame: both servers, each with its bars and figures.
+  // The first frame: both servers, each with its bars and figures. (Generous: starting node
+  // on a loaded 2-core machine took seconds; this only says the watch does not hang.)
   await waitFor(
     () => {
       const out = watch.output();
       return out.includes(ks.url) && out.includes(`[${'#'.repeat(10)}${'-'.repeat(30)}]`) && /0\/3 .*paused/.test(out);
     },
-    20_000,
+    60_000,
     'the first frame',
-  );
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; the terminal showed: ${JSON.stringify(watch.output().slice(-3000))}`);
+  });
   const first = watch.output();
   assert.ok(first.startsWith('\x1b[?1049h\x1b[?25l'), 'the alternate screen, cursor hidden');
   assert.match(first, /keepstore fleet: 2 live keepstores, every 0\.5s/);
@@ -108,14 +103,14 @@ test('fleet --watch in a pseudo-terminal: bars and figures, redrawn as they chan
   await publish(fakeRecord(75, 100, { throttled: true }));
   await waitFor(
     () => /pull {2}\[#{30}-{10}\] +75% {2}75\/100.*eta 10s\s+throttled/.test(watch.output()),
-    10_000,
+    30_000,
     'a redraw with the new figures',
   );
   const frames = watch.output().split('\x1b[H').length - 1;
   assert.ok(frames >= 2, `redrawn (${frames} frames)`);
 
   watch.type('\x03');
-  const { code } = await waitFor(() => watch.exited, 10_000, 'the watch to exit on Ctrl-C');
+  const { code } = await waitFor(() => watch.exited, 30_000, 'the watch to exit on Ctrl-C');
   assert.equal(code, 0);
   assert.ok(watch.output().includes('\x1b[?25h\x1b[?1049l'), 'cursor shown and the screen restored');
   t.diagnostic(`${frames} frames drawn`);

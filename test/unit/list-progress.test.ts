@@ -64,7 +64,7 @@ test('the watch screen: a bar per list with finished of total, rates, time left 
     pullQueue: { ...queue, paused: true, progress },
     trashQueue: { ...queue, enabled: false },
   } as unknown as HeartbeatRecord;
-  const lines = fleetScreen([record], { now, intervalMs: 2000, columns: 100 });
+  const lines = fleetScreen([record], { now, intervalMs: 2000, columns: 120 });
   assert.match(lines[0]!, /^keepstore fleet: 1 live keepstore, every 2s, 03:00:00 UTC/);
   assert.match(lines[2]!, /^http:\/\/keep1:25107 {2}zzzzz-bi6l4-000000000000001 {2}workers 2\/2 .* seen 1s ago$/);
   assert.match(lines[3]!, /^ {2}pull {2}\[#{10}-{10}\] +50% {2}100\/200 \(10 failed\)\s+5\/s\s+1\.0 KiB\/s {2}eta 20s\s+paused$/);

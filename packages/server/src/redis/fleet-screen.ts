@@ -31,7 +31,8 @@ export function fleetScreen(
   records: readonly HeartbeatRecord[],
   opts: { now: number; intervalMs: number; columns: number; error?: string },
 ): string[] {
-  const barWidth = Math.max(10, Math.min(40, opts.columns - 80));
+  // A list line is the bar plus ~100 columns of figures: the bar takes what is left, 10 to 40.
+  const barWidth = Math.max(10, Math.min(40, opts.columns - 100));
   const plural = records.length === 1 ? '' : 's';
   const clock = new Date(opts.now).toISOString().slice(11, 19);
   const lines = [
