@@ -43,7 +43,10 @@ test('fleet shows the three live keepstores, URL first, with their queues', asyn
     'three servers in the fleet',
   );
   const lines = result.out.trimEnd().split('\n');
-  assert.match(lines[0]!, /^URL\s+UUID\s+WORKERS\s+VOLUMES\s+PULL q\/run\/done\/fail\s+TRASH q\/run\/done\/fail\s+SEEN$/);
+  assert.match(
+    lines[0]!,
+    /^URL\s+UUID\s+WORKERS\s+VOLUMES\s+PULL q\/run\/done\/fail\s+TRASH q\/run\/done\/fail\s+PULL PROGRESS\s+TRASH PROGRESS\s+SEEN$/,
+  );
   assert.deepEqual(
     rows(result.out)
       .map((r) => r.split(/\s+/)[0])
@@ -53,7 +56,7 @@ test('fleet shows the three live keepstores, URL first, with their queues', asyn
   for (const row of rows(result.out))
     assert.match(
       row,
-      /^http:\/\/127\.0\.0\.1:\d+\s+zzzzz-bi6l4-00000000000f00\d\s+1\/1\s+1 \([\d.]+ GiB free\)\s+0\/0\/0\/0\s+0\/0\/0\/0\s+\d+s$/,
+      /^http:\/\/127\.0\.0\.1:\d+\s+zzzzz-bi6l4-00000000000f00\d\s+1\/1\s+1 \([\d.]+ GiB free\)\s+0\/0\/0\/0\s+0\/0\/0\/0\s+0\/0 0\/s 0 B\/s eta 0s\s+0\/0 0\/s 0 B\/s eta 0s\s+\d+s$/,
     );
   assert.equal(lines.at(-1), '3 live keepstores');
 
@@ -70,6 +73,8 @@ test('fleet shows the three live keepstores, URL first, with their queues', asyn
       'inProgress',
       'listAgeSeconds',
       'listSize',
+      'paused',
+      'progress',
       'queued',
     ]);
   }

@@ -15,6 +15,7 @@ import type { KeepstoreConfig } from '../../packages/server/src/config/config.ts
 import { configFromObject } from '../../packages/server/src/config/load.ts';
 import { createApp } from '../../packages/server/src/http/app.ts';
 import { createHttpServer } from '../../packages/server/src/http/server.ts';
+import type { ListProgressReport } from '../../packages/server/src/list-progress.ts';
 import type { ClusterStatus } from '../../packages/server/src/status.ts';
 import { createVolume } from '../../packages/server/src/volume/create-volume.ts';
 import { VolumeSet } from '../../packages/server/src/volume/volume-set.ts';
@@ -35,6 +36,21 @@ export class FakePrimary {
     trashQueue: { queued: 0, inProgress: 0, done: 0, failed: 0 },
   };
   metricsText = '# in-process test metrics\n';
+  /** The pause state of each list, as POST /KIND/pause and /KIND/resume left it. */
+  readonly paused = { pull: false, trash: false };
+  /** What GET /pull and GET /trash answer (kind and paused filled in per call). */
+  progress: ListProgressReport = {
+    kind: 'pull',
+    paused: false,
+    enabled: true,
+    listAgeSeconds: 0,
+    queued: 0,
+    inProgress: 0,
+    progress: { total: 0, done: 0, failed: 0, entriesPerSecond: 0, bytesPerSecond: 0, etaSeconds: 0 },
+    rateWindowSeconds: 30,
+    inFlight: [],
+    failures: { capacity: 1000, recorded: 0, recent: [] },
+  };
   /** Set to make every rpc call fail with this status and message (as the primary's refusals do). */
   refuse: { status: number; message: string } | null = null;
   private nextUploadId = 1;
@@ -51,6 +67,14 @@ export class FakePrimary {
         return { ok: true, value: { method: 'list:commit', accepted: call.count } };
       case 'metrics':
         return { ok: true, value: { method: 'metrics', text: this.metricsText, contentType: 'text/plain; version=0.0.4; charset=utf-8' } };
+      case 'list:progress':
+        return {
+          ok: true,
+          value: { method: 'list:progress', report: { ...this.progress, kind: call.kind, paused: this.paused[call.kind] } },
+        };
+      case 'list:pause':
+        this.paused[call.kind] = call.paused;
+        return { ok: true, value: { method: 'list:pause', state: { kind: call.kind, paused: call.paused } } };
     }
   }
 }

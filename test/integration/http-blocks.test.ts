@@ -272,7 +272,8 @@ describe('request ids, CORS, unknown routes', () => {
       ['POST', '/index'],
       ['PUT', '/mounts'],
       ['DELETE', '/status.json'],
-      ['GET', '/pull'],
+      ['PATCH', '/pull'],
+      ['GET', '/pull/pause'],
     ];
     for (const [method, path] of cases) {
       const res = await request(`${ks.url}${path}`, { method, headers: { Authorization: `Bearer ${ROOT_TOKEN}` } });

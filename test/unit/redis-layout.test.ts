@@ -105,10 +105,18 @@ test('the fleet table: URL first, sorted by URL, queues as queued/running/done/f
   assert.match(lines[0]!, /^URL\s+UUID\s+WORKERS\s+VOLUMES\s+PULL/);
   assert.match(
     lines[1]!,
-    /^http:\/\/keep1:25107\s+zzzzz-bi6l4-000000000000001\s+2\/2\s+1 \(2\.0 GiB free\)\s+10\/1\/2\/3\s+10\/1\/2\/3 \(off\)\s+2s$/,
+    /^http:\/\/keep1:25107\s+zzzzz-bi6l4-000000000000001\s+2\/2\s+1 \(2\.0 GiB free\)\s+10\/1\/2\/3\s+10\/1\/2\/3 \(off\)\s+-\s+-\s+2s$/,
   );
   assert.match(lines[2]!, /^http:\/\/keep2:25107 /);
   assert.equal(lines[3], '2 live keepstores');
+  assert.match(lines[0]!, /\s+PULL PROGRESS\s+TRASH PROGRESS\s+SEEN$/);
+  // A record with progress (a current server): finished/total, rates, time left, state.
+  const progress = { total: 1000, done: 500, failed: 20, entriesPerSecond: 12.5, bytesPerSecond: 4718592, etaSeconds: 39 };
+  const current = record('http://keep3:25107', 'zzzzz-bi6l4-000000000000003', 480);
+  current.pullQueue = { ...current.pullQueue, paused: true, progress };
+  current.trashQueue = { ...current.trashQueue, enabled: true, throttled: true, progress: { ...progress, etaSeconds: 3725 } };
+  const row = formatFleet([current]).split('\n')[1]!;
+  assert.match(row, /\s520\/1000 12\.5\/s 4\.5 MiB\/s eta 39s paused\s+520\/1000 12\.5\/s 4\.5 MiB\/s eta 1h02m throttled\s+2s$/);
   assert.equal(formatFleet([]).trimEnd().split('\n')[1], '0 live keepstores');
 });
 

@@ -5,7 +5,7 @@ import { runFleet } from './redis/fleet-command.js';
 import type { RedisTarget } from './redis/redis-client.js';
 
 const USAGE = `usage: keepstore [--config FILE]
-       keepstore fleet (--redis URL [--cluster] | --config FILE) [--key-prefix PREFIX] [--json]
+       keepstore fleet (--redis URL [--cluster] | --config FILE) [--key-prefix PREFIX] [--json | --watch [--interval SECONDS]]
 
   --config FILE   JSON or YAML config (default: $KEEPSTORE_CONFIG, else built-in defaults)
 
@@ -17,6 +17,9 @@ const USAGE = `usage: keepstore [--config FILE]
                   url, sentinels, cluster) and its keyPrefix
   --key-prefix P  the servers' redis.keyPrefix (default "keepstore:", or the config's)
   --json          the heartbeat records as JSON instead of a table
+  --watch         on a terminal: redraw the fleet with a progress bar per pull and trash list
+                  until Ctrl-C (not a terminal: the table, once)
+  --interval S    seconds between redraws with --watch (default 2; 0.2 to 3600)
 `;
 
 /** Which Redis `fleet` reads (and its default prefix), or what is wrong with the options. */
@@ -39,6 +42,18 @@ function fleetTarget(values: { redis?: string; config?: string; cluster?: boolea
   return { target: { cluster: [{ host: node.hostname, port: Number(node.port || 6379) }], password }, keyPrefix: 'keepstore:' };
 }
 
+/** The redraw period of `fleet --watch` in ms (null: no watch), or what is wrong with the options. */
+function watchInterval(values: { watch?: boolean; interval?: string; json?: boolean }): number | null | string {
+  if (!values.watch) return values.interval === undefined ? null : '--interval needs --watch';
+  if (values.json) return 'give --json or --watch, not both';
+  if (values.interval === undefined) return 2_000;
+  const seconds = Number(values.interval);
+  if (values.interval.trim() === '' || !Number.isFinite(seconds) || seconds < 0.2 || seconds > 3600) {
+    return `--interval must be a number of seconds from 0.2 to 3600, got ${JSON.stringify(values.interval)}`;
+  }
+  return Math.round(seconds * 1000);
+}
+
 /** The `keepstore` command: runs the primary in the foreground (or a subcommand). */
 export async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -53,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
         'key-prefix': { type: 'string' },
         json: { type: 'boolean' },
         cluster: { type: 'boolean' },
+        watch: { type: 'boolean' },
+        interval: { type: 'string' },
       },
     });
   } catch (err) {
@@ -69,8 +86,14 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`keepstore fleet: ${where}\n${USAGE}`);
       return 2;
     }
+    const watchMs = watchInterval(parsed.values);
+    if (typeof watchMs === 'string') {
+      process.stderr.write(`keepstore fleet: ${watchMs}\n${USAGE}`);
+      return 2;
+    }
     const keyPrefix = parsed.values['key-prefix'] ?? where.keyPrefix;
-    return runFleet({ target: where.target, keyPrefix, json: parsed.values.json ?? false, out: process.stdout, err: process.stderr });
+    const json = parsed.values.json ?? false;
+    return runFleet({ target: where.target, keyPrefix, json, watchMs, out: process.stdout, err: process.stderr });
   }
   if (parsed.positionals.length > 0) {
     process.stderr.write(`keepstore: unknown command ${parsed.positionals[0]}\n${USAGE}`);

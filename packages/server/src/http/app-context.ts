@@ -1,5 +1,6 @@
 import type { PullEntry, TrashEntry } from '@keepstore/protocol';
 import type { KeepstoreConfig } from '../config/config.js';
+import type { ListName, ListProgressReport, PauseState } from '../list-progress.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import type { ClusterStatus } from '../status.js';
@@ -28,6 +29,10 @@ export interface PrimaryLink {
    * primary drops what it got (the current list stays) and the error is rethrown.
    */
   uploadList(list: ReceivedList): Promise<number>;
+  /** GET /pull, GET /trash. */
+  listProgress(kind: ListName): Promise<ListProgressReport>;
+  /** Pause or resume dispatching a list; resolves with the state in force. */
+  setPaused(kind: ListName, paused: boolean): Promise<PauseState>;
 }
 
 /** Everything the HTTP handlers need, built once per worker process (or per test). */

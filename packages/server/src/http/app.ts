@@ -10,6 +10,7 @@ import { RequestLimiter } from './request-limiter.js';
 import { type BlockHandlers, blockHandlers, blockRoutes } from './routes/blocks.js';
 import { healthRoutes } from './routes/health.js';
 import { indexRoutes } from './routes/index-listing.js';
+import { listControlRoutes } from './routes/list-control.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { mountRoutes } from './routes/mounts.js';
 import { statusRoutes } from './routes/status.js';
@@ -21,7 +22,7 @@ import type { AppContext } from './app-context.js';
  * The whole HTTP API of one worker. Named routes come before the catch-all locator routes;
  * block routes read the raw request stream (no body parser anywhere near them). Block and
  * index routes sit behind the overload guard (maxConcurrentRequests running, maxQueuedRequests
- * waiting, 503 beyond); health, metrics, status and the list uploads stay in front of it so
+ * waiting, 503 beyond); health, metrics, status, the list uploads and their controls stay in front of it so
  * they answer even when the block routes are saturated.
  *
  * A block request (GET, HEAD or PUT of `/HASH…`) is recognised by its path at once and taken
@@ -42,7 +43,7 @@ export function createApp(ctx: AppContext): Express {
   const handlers = blockHandlers(ctx);
   app.use(requestId, accessLog(ctx.log, ctx.metrics?.observeRequest), cors);
   app.use(blockRequestsFirst(admitted, handlers));
-  app.use(healthRoutes(ctx), metricsRoutes(ctx), statusRoutes(ctx), mountRoutes(ctx), workListRoutes(ctx));
+  app.use(healthRoutes(ctx), metricsRoutes(ctx), statusRoutes(ctx), mountRoutes(ctx), workListRoutes(ctx), listControlRoutes(ctx));
   app.use(admitted);
   app.use(indexRoutes(ctx), trashOpsRoutes(ctx), blockRoutes(handlers));
   app.use(unknownRoute);

@@ -1,4 +1,5 @@
 import type { KeepstoreConfig } from '../config/config.js';
+import type { ListProgressReport, PauseState } from '../list-progress.js';
 import type { ClusterStatus } from '../status.js';
 import type { JobOutcome, JobSpec, ListBatch, ListKind } from '../worklist/list-wire.js';
 import type { MetricsSnapshot } from '../metrics/worker-metrics.js';
@@ -33,6 +34,8 @@ export type WorkerToPrimary =
   /** The list of an open upload was refused mid-stream (400/413) or its client left: drop it. */
   | { type: 'list:abort'; uploadId: number }
   | { type: 'job:done'; id: number; kind: ListKind; outcome: JobOutcome }
+  /** Job `id` of `kind` is now asking `server` (a pull, at each server it tries): GET /pull shows it. */
+  | { type: 'job:trying'; id: number; kind: ListKind; server: string }
   | { type: 'metrics:report'; id: number; metrics: MetricsSnapshot };
 
 /** Requests a worker makes of the primary, answered by one `rpc:reply` with the same id. */
@@ -41,7 +44,11 @@ export type RpcCall =
   | { method: 'list:begin'; kind: ListKind }
   | { method: 'list:commit'; uploadId: number; count: number }
   /** The whole server's metrics, as Prometheus text. */
-  | { method: 'metrics' };
+  | { method: 'metrics' }
+  /** GET /pull, GET /trash: the list's progress, jobs in flight, recent failures. */
+  | { method: 'list:progress'; kind: ListKind }
+  /** POST /KIND/pause (`paused` true) and /KIND/resume: answered once the state is applied (and stored in Redis, if any). */
+  | { method: 'list:pause'; kind: ListKind; paused: boolean };
 
 export type RpcResult = { ok: true; value: RpcValue } | { ok: false; status: number; message: string };
 
@@ -49,7 +56,9 @@ export type RpcValue =
   | { method: 'status'; status: ClusterStatus }
   | { method: 'list:begin'; uploadId: number }
   | { method: 'list:commit'; accepted: number }
-  | { method: 'metrics'; text: string; contentType: string };
+  | { method: 'metrics'; text: string; contentType: string }
+  | { method: 'list:progress'; report: ListProgressReport }
+  | { method: 'list:pause'; state: PauseState };
 
 const PRIMARY_TYPES = new Set<string>([
   'init',
@@ -66,6 +75,7 @@ const WORKER_TYPES = new Set<string>([
   'list:batch',
   'list:abort',
   'job:done',
+  'job:trying',
   'metrics:report',
 ] satisfies WorkerToPrimary['type'][]);
 

@@ -26,6 +26,7 @@ export class WorkerMetrics {
   #bytesIn = 0;
   #bytesOut = 0;
   readonly #idleTimeouts: Counter<'direction'>;
+  readonly #peerFailures: Counter<'peer'>;
   readonly #duration: Histogram<'method' | 'code'>;
   #volumes: readonly MeteredVolume[] = [];
   readonly #corruptCopies = new Map<string, number>();
@@ -44,6 +45,13 @@ export class WorkerMetrics {
       name: 'keepstore_http_idle_timeouts_total',
       help: 'Requests cut because their client made no progress for requestIdleTimeout, by direction.',
       labelNames: ['direction'],
+      registers: [this.registry],
+    });
+    // Labelled by the server URL as pull lists name it: the cluster's keepstores, a bounded set.
+    this.#peerFailures = new Counter({
+      name: 'keepstore_pull_peer_failures_total',
+      help: 'Pull attempts a peer failed (unreachable, timeout, non-200, wrong or short body), by server URL.',
+      labelNames: ['peer'],
       registers: [this.registry],
     });
     this.#httpCounters();
@@ -67,6 +75,11 @@ export class WorkerMetrics {
   readonly countIdleTimeout = (direction: IdleDirection): void => {
     this.#idleTimeouts.inc({ direction });
   };
+
+  /** A pull asked `peer` for a block and did not get it (the pull goes on to the next server). */
+  countPullPeerFailure(peer: string): void {
+    this.#peerFailures.inc({ peer });
+  }
 
   /** The volumes whose operations are reported (the worker's VolumeSet). */
   trackVolumes(volumes: readonly MeteredVolume[]): void {

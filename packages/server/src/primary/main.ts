@@ -82,6 +82,12 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     'list:begin': async (call, from) => ({ method: 'list:begin', uploadId: lists.begin(call.kind, from.workerId) }),
     'list:commit': async (call) => ({ method: 'list:commit', accepted: lists.commit(call.uploadId, call.count) }),
     metrics: async () => ({ method: 'metrics', ...(await metrics.scrape()) }),
+    'list:progress': async (call) => ({ method: 'list:progress', report: lists.progress(call.kind) }),
+    'list:pause': async (call) => {
+      lists.setPaused(call.kind, call.paused);
+      await redis?.pauseChanged(call.kind);
+      return { method: 'list:pause', state: { kind: call.kind, paused: lists.isPaused(call.kind) } };
+    },
   };
   // Every worker message the pool does not answer itself (its start-up handshake), in one table.
   const messages: WorkerMessageHandlers = {
@@ -90,6 +96,7 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     'list:batch': (msg) => lists.addBatch(msg.uploadId, msg.batch),
     'list:abort': (msg, { workerId }) => lists.abort(msg.uploadId, workerId),
     'job:done': (msg, { workerId }) => lists.jobDone(workerId, msg.kind, msg.id, msg.outcome),
+    'job:trying': (msg, { workerId }) => lists.jobTrying(workerId, msg.kind, msg.id, msg.server),
     'metrics:report': (msg, { workerId }) => collector.report(workerId, msg.id, msg.metrics),
   };
 

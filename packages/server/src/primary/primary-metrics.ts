@@ -13,11 +13,14 @@ export type FreeSpaceSource = Pick<Volume, 'uuid' | 'availableBytes'>;
 export interface PrimaryMetricsSources {
   workers: Workers;
   config: ConfigSource;
-  pullQueue: () => QueueStats;
-  trashQueue: () => QueueStats;
+  pullQueue: () => QueueFigures;
+  trashQueue: () => QueueFigures;
   /** Read at every scrape (SIGHUP may change the volumes); default: the config in force. */
   volumes?: () => readonly FreeSpaceSource[];
 }
+
+/** A list's queue figures and whether the operator paused it. */
+export type QueueFigures = QueueStats & { paused: boolean };
 
 /** A whole-server scrape, ready to send. */
 export interface Scrape {
@@ -72,9 +75,9 @@ export class PrimaryMetrics {
     return { text: await merged.metrics(), contentType: merged.contentType };
   }
 
-  #queueMetrics(kind: 'pull' | 'trash', stats: () => QueueStats): void {
+  #queueMetrics(kind: 'pull' | 'trash', stats: () => QueueFigures): void {
     const registers = [this.registry];
-    const gauge = (name: string, help: string, read: (q: QueueStats) => number): void => {
+    const gauge = (name: string, help: string, read: (q: QueueFigures) => number): void => {
       new Gauge({
         name,
         help,
@@ -95,6 +98,7 @@ export class PrimaryMetrics {
         },
       });
     };
+    gauge(`keepstore_${kind}_paused`, `1 while the ${kind} list is paused (POST /${kind}/pause), else 0.`, (q) => (q.paused ? 1 : 0));
     gauge(`keepstore_${kind}_queue_pending_entries`, `${kind} list entries waiting to be dispatched.`, (q) => q.queued);
     gauge(`keepstore_${kind}_queue_inprogress_entries`, `${kind} list entries being carried out by workers.`, (q) => q.inProgress);
     counter(`keepstore_${kind}_queue_done_total`, `${kind} list entries carried out successfully.`, (q) => q.done);

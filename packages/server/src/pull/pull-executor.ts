@@ -1,3 +1,4 @@
+import type { ServerFailure } from '../list-progress.js';
 import { describeError } from '../log/logger.js';
 import { UNKNOWN_FREE_SPACE, placeBlock } from '../volume/placement.js';
 import type { Volume } from '../volume/volume.js';
@@ -10,12 +11,6 @@ import { pullFrom, type AttemptResult, type AttemptSpec } from './pull-attempt.j
 import { pullToken, signForPeer } from './peer-locator.js';
 
 type PullJob = Extract<JobSpec, { kind: 'pull' }>;
-
-/** One server's failure, as reported to the primary and logged. */
-interface ServerError {
-  server: string;
-  error: string;
-}
 
 /**
  * Carries out one pull-list entry (docs/api.md "The pull list"): a block already stored intact
@@ -33,7 +28,7 @@ export class PullExecutor implements JobExecutor<'pull'> {
     this.agents = new PeerAgents({ maxSocketsPerPeer: ctx.config.pullConcurrency });
   }
 
-  async run(job: PullJob, cancelled: AbortSignal): Promise<JobOutcome> {
+  async run(job: PullJob, cancelled: AbortSignal, trying?: (server: string) => void): Promise<JobOutcome> {
     const started = Date.now();
     const hash = locatorHash(job.locator);
     const size = locatorSize(job.locator);
@@ -46,7 +41,7 @@ export class PullExecutor implements JobExecutor<'pull'> {
       this.ctx.log.info('pull list entry already stored: touched', { ...meta, mount: stored.uuid });
       return { ok: true, detail: { touched: true, mount: stored.uuid, durationMs: Date.now() - started } };
     }
-    return this.tryServers(job, hash, size, started, cancelled, stored === 'absent');
+    return this.tryServers(job, hash, size, started, cancelled, stored === 'absent', trying);
   }
 
   /**
@@ -61,6 +56,7 @@ export class PullExecutor implements JobExecutor<'pull'> {
     started: number,
     cancelled: AbortSignal,
     noStoredCopy: boolean,
+    trying?: (server: string) => void,
   ): Promise<JobOutcome> {
     const meta = { locator: job.locator, mount: job.volume };
     const token = pullToken();
@@ -76,9 +72,10 @@ export class PullExecutor implements JobExecutor<'pull'> {
     const attempt = async (server: string): Promise<AttemptResult | null> => {
       if (cancelled.aborted) return null;
       spec.signedLocator = signForPeer(this.ctx.config, job.locator, token);
+      trying?.(server);
       return pullFrom(this.ctx.volumes, server, spec, fetchOpts);
     };
-    const errors: ServerError[] = [];
+    const errors: ServerFailure[] = [];
     for (const server of job.servers) {
       let r = await attempt(server);
       if (r?.kind === 'full' && !job.pinned && spec.only !== undefined) {
@@ -91,13 +88,14 @@ export class PullExecutor implements JobExecutor<'pull'> {
       if (r.kind === 'stored') return this.pulled(job, server, r, started);
       if (r.kind === 'peer') {
         errors.push({ server, error: r.error });
+        this.ctx.metrics?.countPullPeerFailure(server);
         this.ctx.log.debug('pull from server failed, trying the next one', { ...meta, server, error: r.error });
         continue;
       }
       return this.writeFailed(job, spec.only ?? job.volume, server, r);
     }
     this.ctx.log.error('error pulling data from remote servers', { ...meta, errors });
-    return { ok: false, error: errors.map((e) => `${e.server}: ${e.error}`).join('; ') || 'no servers to pull from' };
+    return { ok: false, error: errors.map((e) => `${e.server}: ${e.error}`).join('; ') || 'no servers to pull from', servers: errors };
   }
 
   /**
@@ -160,7 +158,7 @@ export class PullExecutor implements JobExecutor<'pull'> {
     return { ok: false, error: `error writing data to ${mount}: ${r.error}` };
   }
 
-  private cancelledJob(meta: { locator: string; mount: string }, errors: ServerError[]): JobOutcome {
+  private cancelledJob(meta: { locator: string; mount: string }, errors: ServerFailure[]): JobOutcome {
     const reason = 'pull cancelled: the entry is no longer on the pull list';
     this.ctx.log.info(reason, { ...meta, serversTried: errors.length, errors });
     return { ok: false, cancelled: true, error: reason };

@@ -1,7 +1,19 @@
+import type { ProgressFigures } from '../list-progress.js';
 import type { QueueStats } from '../status.js';
 
-/** Queue figures as published (the same as /status.json's pullQueue and trashQueue). */
-export type QueueFigures = QueueStats & { listSize: number; listAgeSeconds: number; enabled: boolean };
+/**
+ * Queue figures as published (the same as /status.json's pullQueue and trashQueue). `paused`,
+ * `throttled` (a pacing limit holds the list back, when the server reports it) and `progress`
+ * are optional: an older server's record has none of them.
+ */
+export type QueueFigures = QueueStats & {
+  listSize: number;
+  listAgeSeconds: number;
+  enabled: boolean;
+  paused?: boolean;
+  throttled?: boolean;
+  progress?: ProgressFigures;
+};
 
 /**
  * What each server publishes under `heartbeat:<uuid>` (JSON; url first so a raw GET reads

@@ -64,6 +64,11 @@ export function legacyListKeys(prefix: string, uuid: string, kind: ListKind): Li
   return listKeysUnder(`${prefix}server:${uuid}`, kind);
 }
 
+/** STRING `1` while the server's list of `kind` is paused (absent: running). */
+export function pausedKey(prefix: string, uuid: string, kind: ListKind): string {
+  return `${serverKey(prefix, uuid)}:${kind}:paused`;
+}
+
 /** STRING (JSON HeartbeatRecord) with a TTL of 3 heartbeat intervals: present = alive. */
 export function heartbeatKey(prefix: string, uuid: string): string {
   return `${prefix}heartbeat:{${uuid}}`;

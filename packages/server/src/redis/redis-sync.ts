@@ -10,8 +10,9 @@ import { migrateLegacyLayout } from './legacy-migration.js';
 import type { HeartbeatRecord } from './heartbeat-record.js';
 import { ListPersister } from './list-persister.js';
 import { ListWriter } from './list-writer.js';
+import { PauseStore } from './pause-store.js';
 import { RedisConnection } from './redis-connection.js';
-import { listKeys, type ListKeys } from './redis-keys.js';
+import { listKeys, pausedKey, type ListKeys } from './redis-keys.js';
 import { loadUnfinished } from './resume.js';
 
 /** How long start-up waits for Redis before going on from memory (ms). */
@@ -46,6 +47,7 @@ export class RedisSync {
   private readonly conn: RedisConnection;
   private readonly persisters: Record<ListKind, ListPersister>;
   private readonly heartbeat: Heartbeat;
+  private readonly pauses: PauseStore;
   /** The resume in progress, if any: start-up and a reconnect must not read the lists twice. */
   private resuming: Promise<void> | null = null;
   /** Our uuid's heartbeat key is ours (claimed): only then are our keys read or written. */
@@ -80,6 +82,7 @@ export class RedisSync {
       persisted: () => ({ pull: this.persisters.pull.currentGeneration, trash: this.persisters.trash.currentGeneration }),
       owned: () => this.claimed,
     });
+    this.pauses = new PauseStore(this.conn.client, (kind) => pausedKey(redis.keyPrefix, config.uuid, kind), lists, log);
     lists.onReplaced((list) => this.persisters[list.kind].accepted(list, lists.generation(list.kind)));
     lists.onEntryFinished((kind, generation, ordinal) => this.persisters[kind].finished(generation, ordinal));
   }
@@ -97,7 +100,10 @@ export class RedisSync {
         await this.conn.close();
         return refusal;
       }
-      if (this.claimed) await this.resumeAll();
+      if (this.claimed) {
+        await this.pauses.sync(KIND_NAMES); // before any worker can take a job of a paused list
+        await this.resumeAll();
+      }
     }
     // The connection has already warned about the outage (once); this only says what it means here.
     else this.log.info('lists not resumed from redis yet: they will be when it is reachable', { timeoutMs: START_CONNECT_TIMEOUT_MS });
@@ -108,6 +114,11 @@ export class RedisSync {
       this.claimed = false;
     });
     return null;
+  }
+
+  /** The operator paused or resumed `kind` (applied already): resolves once Redis has it, or at once while Redis is away. */
+  pauseChanged(kind: ListKind): Promise<void> {
+    return this.pauses.changed(kind, this.conn.isUp && this.claimed);
   }
 
   /** After the workers stopped: flush the last progress, drop the heartbeat, close. */
@@ -169,6 +180,7 @@ export class RedisSync {
       }
       if (!this.claimed) return;
     }
+    await this.pauses.sync(KIND_NAMES);
     await this.resumeAll();
     for (const kind of KIND_NAMES) {
       const p = this.persisters[kind];

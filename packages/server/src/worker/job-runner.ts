@@ -23,7 +23,8 @@ export class JobRunner {
     const canceller = new AbortController();
     const key = `${job.kind}:${id}` as const;
     this.cancellers.set(key, canceller);
-    const p = this.execute(job, canceller.signal).then((outcome) => this.send({ type: 'job:done', id, kind: job.kind, outcome }));
+    const trying = (server: string): void => this.send({ type: 'job:trying', id, kind: job.kind, server });
+    const p = this.execute(job, canceller.signal, trying).then((outcome) => this.send({ type: 'job:done', id, kind: job.kind, outcome }));
     this.running.add(p);
     void p.finally(() => {
       this.running.delete(p);
@@ -45,11 +46,11 @@ export class JobRunner {
     return this.running.size;
   }
 
-  private async execute(job: JobSpec, cancelled: AbortSignal): Promise<JobOutcome> {
+  private async execute(job: JobSpec, cancelled: AbortSignal, trying: (server: string) => void): Promise<JobOutcome> {
     try {
       // The executor of the job's own kind: TypeScript cannot pair the two unions by itself.
       const executor = this.executors[job.kind] as JobExecutor<ListKind>;
-      return await executor.run(job, cancelled);
+      return await executor.run(job, cancelled, trying);
     } catch (err) {
       // Executors report failures as outcomes; anything thrown here is a bug worth logging loudly.
       this.log.error(`${job.kind} job crashed`, { locator: job.locator, mount: job.volume, error: describeError(err) });

@@ -1,5 +1,6 @@
 import type { PrimaryLink, ReceivedList } from '../http/app-context.js';
 import type { RpcClient } from '../ipc/rpc-client.js';
+import type { ListName } from '../list-progress.js';
 import { uploadList, type SendWithBackpressure } from './list-uploader.js';
 
 /** The HTTP API's requests to the primary, carried over this worker's IPC channel. */
@@ -20,5 +21,13 @@ export class ChannelPrimaryLink implements PrimaryLink {
 
   uploadList(list: ReceivedList): Promise<number> {
     return uploadList(this.rpc, this.send, list);
+  }
+
+  async listProgress(kind: ListName) {
+    return (await this.rpc.call({ method: 'list:progress', kind })).report;
+  }
+
+  async setPaused(kind: ListName, paused: boolean) {
+    return (await this.rpc.call({ method: 'list:pause', kind, paused })).state;
   }
 }

@@ -15,7 +15,14 @@ interface SentJob {
   job: Job<ListItem>;
   workerId: number;
   index: number;
+  /** When it was sent (ms since the epoch). */
+  since: number;
+  /** The server the job is asking now, when its worker said (a pull's `job:trying`). */
+  server?: string;
 }
+
+/** How a job ended, for observers (the list monitor): a poison pill dropped counts as a failure. */
+export type OutcomeListener = (job: Job<ListItem>, outcome: JobOutcome) => void;
 
 /**
  * Feeds one WorkList to the workers by credit: a worker gets a job only into a free slot and
@@ -34,6 +41,9 @@ export class Dispatcher {
   /** The job each pending request carries, by request id. */
   private readonly sent = new Map<number, SentJob>();
   private enabled: boolean;
+  /** POST /pull/pause (or /trash/pause): no job is handed out; the list and jobs in flight go on. */
+  private paused = false;
+  private readonly outcomeListeners: OutcomeListener[] = [];
   /** Job id -> how many workers died while running it (see withoutPoison). */
   private readonly deaths = new Map<number, number>();
 
@@ -86,6 +96,25 @@ export class Dispatcher {
     return this.enabled;
   }
 
+  /** Pause or resume dispatching (the operator's switch, apart from `enabled`). */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.pump();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  onOutcome(listener: OutcomeListener): void {
+    this.outcomeListeners.push(listener);
+  }
+
+  /** The jobs in flight: worker index, job, and since when. */
+  inFlight(): Array<Readonly<SentJob>> {
+    return [...this.sent.values()];
+  }
+
   /** Jobs in flight per worker index, for /status.json. */
   runningByWorker(): Map<number, Job<ListItem>[]> {
     const byIndex = new Map<number, Job<ListItem>[]>();
@@ -95,7 +124,7 @@ export class Dispatcher {
 
   /** Hand out jobs to every worker with a free slot. Cheap when there is nothing to do. */
   pump(): void {
-    if (!this.enabled) return;
+    if (!this.enabled || this.paused) return;
     for (const { index, workerId, volumes } of this.pool.listening()) {
       const limit = this.spec.concurrency(this.pool.currentConfig);
       while (this.pending.waitingOn(workerId) < limit) {
@@ -119,7 +148,7 @@ export class Dispatcher {
       [workerId],
       (peer, id) => {
         delivered = this.pool.send(peer, { type: 'job', id, job: this.spec.toJob(job.entry, job.volume, this.serverLists) });
-        if (delivered) this.sent.set(id, { job, workerId, index });
+        if (delivered) this.sent.set(id, { job, workerId, index, since: Date.now() });
         return delivered;
       },
       { timeoutMs: null, onGone: 'fail' },
@@ -142,9 +171,16 @@ export class Dispatcher {
     this.pending.answer(id, workerId, outcome);
   }
 
+  /** Worker process `workerId` says job request `id` now asks `server`. */
+  trying(workerId: number, id: number, server: string): void {
+    const sent = this.sent.get(id);
+    if (sent?.workerId === workerId) sent.server = server;
+  }
+
   private onDone(job: Job<ListItem>, outcome: JobOutcome): void {
     this.deaths.delete(job.id);
     this.list.complete(job.id, outcome.ok, !outcome.ok && outcome.cancelled === true);
+    for (const listener of this.outcomeListeners) listener(job, outcome);
     this.pump();
   }
 
@@ -193,6 +229,8 @@ export class Dispatcher {
         deaths,
       });
       this.list.complete(id, false);
+      for (const listener of this.outcomeListeners)
+        listener(job, { ok: false, error: `its worker died every time it ran (${deaths} times)` });
     }
     return again;
   }

@@ -16,9 +16,10 @@ export interface JobContext {
 /**
  * Carries out one kind of job on this worker's volumes. `cancelled` is aborted when the job's
  * entry left the list: an executor with several steps (a pull's servers) stops at the next one.
+ * `trying` tells the primary which server a step asks (shown by GET /pull).
  */
 export interface JobExecutor<K extends ListKind> {
-  run(job: Extract<JobSpec, { kind: K }>, cancelled: AbortSignal): Promise<JobOutcome>;
+  run(job: Extract<JobSpec, { kind: K }>, cancelled: AbortSignal, trying?: (server: string) => void): Promise<JobOutcome>;
 }
 
 export type Executors = { [K in ListKind]: JobExecutor<K> };

@@ -1,3 +1,4 @@
+import type { ListName, ServerFailure } from '../list-progress.js';
 import type { ListEntries } from './work-list.js';
 
 /**
@@ -13,7 +14,8 @@ export type PullItem = [locator: string, serverList: number, mount: string | nul
 /** [locator "HASH+SIZE", block_mtime in ns as a decimal string (BigInt-safe), mount or null] */
 export type TrashItem = [locator: string, blockMtime: string, mount: string | null];
 
-export type ListKind = 'pull' | 'trash';
+/** The two lists (one union with the HTTP side's name for them). */
+export type ListKind = ListName;
 
 export type ListItem = PullItem | TrashItem;
 
@@ -64,6 +66,9 @@ export type JobSpec =
 /** What a worker reports for every job it was given. */
 /**
  * How a job ended. `cancelled`: its entry left the list before the job was through (a replace or
- * clear): neither done nor failed, like the entries of that list never started.
+ * clear): neither done nor failed, like the entries of that list never started. `servers`: a
+ * pull that failed on every server, each one's reason (the recent-failures table shows them).
  */
-export type JobOutcome = { ok: true; detail?: Record<string, string | number | boolean> } | { ok: false; error: string; cancelled?: true };
+export type JobOutcome =
+  | { ok: true; detail?: Record<string, string | number | boolean> }
+  | { ok: false; error: string; cancelled?: true; servers?: ServerFailure[] };

@@ -2,13 +2,22 @@ import type { KeepstoreConfig } from '../config/config.js';
 import type { QueueStats, WorkerStatus } from '../status.js';
 import type { WorkerExit, WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { Logger } from '../log/logger.js';
+import type { ListProgressReport, ProgressFigures } from '../list-progress.js';
 import { Dispatcher } from './dispatcher.js';
 import { KIND_NAMES, LIST_KINDS } from './list-kinds.js';
 import { itemLocator, type JobOutcome, type ListBatch, type ListKind, type ListSnapshot } from './list-wire.js';
+import { ListMonitor } from './list-monitor.js';
 import { ListUploads } from './list-uploads.js';
 import { VolumeSpace } from './volume-space.js';
 
-export type QueueView = QueueStats & { listAgeSeconds: number; listSize: number; enabled: boolean };
+/** A list's queue as /status.json and the heartbeat show it: `paused` by the operator, the current list's `progress`. */
+export type QueueView = QueueStats & {
+  listAgeSeconds: number;
+  listSize: number;
+  enabled: boolean;
+  paused: boolean;
+  progress: ProgressFigures;
+};
 
 /**
  * Everything the primary does with the balancer's two lists: assemble uploads from workers,
@@ -16,6 +25,7 @@ export type QueueView = QueueStats & { listAgeSeconds: number; listSize: number;
  */
 export class WorkLists {
   private readonly dispatchers: Record<ListKind, Dispatcher>;
+  private readonly monitors: Record<ListKind, ListMonitor>;
   private readonly uploads = new ListUploads();
   private readonly space: VolumeSpace;
   /** Observers of accepted lists (e.g. Redis persistence). */
@@ -28,6 +38,7 @@ export class WorkLists {
     this.space = new VolumeSpace(pool.currentConfig.volumes);
     const dispatcher = (kind: ListKind): Dispatcher => new Dispatcher(pool, LIST_KINDS[kind], this.space, log);
     this.dispatchers = { pull: dispatcher('pull'), trash: dispatcher('trash') };
+    this.monitors = { pull: new ListMonitor('pull', this.dispatchers.pull), trash: new ListMonitor('trash', this.dispatchers.trash) };
   }
 
   start(): Promise<void> {
@@ -82,6 +93,11 @@ export class WorkLists {
     this.dispatchers[kind].answer(workerId, id, outcome);
   }
 
+  /** Job `id` of `kind` on worker process `workerId` now asks `server` (a `job:trying`). */
+  jobTrying(workerId: number, kind: ListKind, id: number, server: string): void {
+    this.dispatchers[kind].trying(workerId, id, server);
+  }
+
   /**
    * Worker process `workerId` is gone (called by primary/worker-exits.ts): its unfinished
    * uploads are dropped and the jobs it never answered go back to their lists.
@@ -107,7 +123,22 @@ export class WorkLists {
 
   queue(kind: ListKind): QueueView {
     const d = this.dispatchers[kind];
-    return { ...d.list.stats(), enabled: d.isEnabled };
+    return { ...d.list.stats(), enabled: d.isEnabled, paused: d.isPaused, progress: this.monitors[kind].figures() };
+  }
+
+  /** GET /pull, GET /trash: progress, jobs in flight, recent failures. */
+  progress(kind: ListKind): ListProgressReport {
+    return this.monitors[kind].report();
+  }
+
+  /** POST /KIND/pause and /KIND/resume (and a pause resumed from Redis): the list is kept either way. */
+  setPaused(kind: ListKind, paused: boolean): void {
+    if (this.dispatchers[kind].isPaused !== paused) this.log.info(`${kind} list ${paused ? 'paused' : 'resumed'}`, { kind });
+    this.dispatchers[kind].setPaused(paused);
+  }
+
+  isPaused(kind: ListKind): boolean {
+    return this.dispatchers[kind].isPaused;
   }
 
   /** Per-worker view of what each is pulling and trashing right now. */
