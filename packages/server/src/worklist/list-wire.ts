@@ -2,10 +2,11 @@ import type { ListName, ServerFailure } from '../list-progress.js';
 import type { ListEntries } from './work-list.js';
 
 /**
- * The one compact form of a validated list, from the upload batches to the primary, to Redis
- * and back: a million-entry list must stay lean, so an entry is a tuple (read it through the
- * accessors below, never by index) and pull server lists (few distinct ones, shared by many
- * entries) are interned once per list, by the worker that parsed it.
+ * The one compact form of a validated list entry, in the upload batches to the primary, to
+ * Redis and back: an entry is a tuple (read it through the accessors below, never by index)
+ * and pull server lists (few distinct ones, shared by many entries) are interned once per
+ * list, by the worker that parsed it. The primary stores a list's items in columns
+ * (compact-list.ts) and builds each tuple when it is read.
  */
 
 /** [locator "HASH+SIZE", index into the list's serverLists, target mount or null] */

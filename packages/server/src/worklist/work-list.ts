@@ -45,7 +45,7 @@ const ROUTED_BACKLOG_LIMIT = 10_000;
 
 /**
  * The generic ordered work list that the primary owns for both pull and trash lists. Entries
- * stay in the array they arrived in (no copy per worker); a cursor routes them lazily into
+ * stay in the store they arrived in (no copy per worker); a cursor routes them lazily into
  * per-volume queues, so a worker takes the next entry for the volumes it owns, in list order,
  * without a slow volume blocking the others. Pure: no I/O, no timers.
  */
