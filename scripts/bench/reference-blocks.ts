@@ -32,6 +32,8 @@ function blockPath(root: string, hash: string): string {
 
 /** Resolves when `res` can take more, or has closed (then `res.destroyed` is true). */
 function drained(res: ServerResponse): Promise<void> {
+  // A write to a response whose client went away also returns false, after 'close' was emitted.
+  if (res.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done).off('close', done);
