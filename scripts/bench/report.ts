@@ -31,6 +31,8 @@ const f0 = (n: number): string => n.toFixed(0);
 const f1 = (n: number): string => n.toFixed(1);
 const f2 = (n: number): string => n.toFixed(2);
 const pct = (cpuSec: number, sec: number): string => `${f0((100 * cpuSec) / sec)}%`;
+/** req/s: two decimals below 10 (64 MiB rows), whole numbers above. */
+const rate = (r: RunResult): string => (r.reqPerSec < 10 ? f2(r.reqPerSec) : f0(r.reqPerSec));
 
 function table(head: string[], lines: string[][]): string {
   return [head, head.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
@@ -46,7 +48,7 @@ export function ratioTable(rows: Row[], servers: string[]): string {
   const head = ['Row', 'Workers', `${ours} req/s`, ...refs.map((s) => `${ours} / ${s}`)];
   const lines = rows.map((row) => {
     const o = row.results.get(ours);
-    return [row.name, String(row.workers), o ? f0(o.reqPerSec) : 'n/a', ...refs.map((s) => ratio(o, row.results.get(s)))];
+    return [row.name, String(row.workers), o ? rate(o) : 'n/a', ...refs.map((s) => ratio(o, row.results.get(s)))];
   });
   return table(head, lines);
 }
@@ -64,7 +66,7 @@ export function scalingTable(rows: Row[], servers: string[]): string {
         name,
         ...servers.map((s) => {
           const [a, b] = [one.results.get(s), two.results.get(s)];
-          return a && b ? `${ratio(b, a)} (${f0(a.reqPerSec)} -> ${f0(b.reqPerSec)})` : 'n/a';
+          return a && b ? `${ratio(b, a)} (${rate(a)} -> ${rate(b)})` : 'n/a';
         }),
       ],
     ];
@@ -84,7 +86,7 @@ export function throughputTable(rows: Row[], servers: string[]): string {
         row.name,
         String(row.workers),
         s,
-        `${f0(r.reqPerSec)}${flag}`,
+        `${rate(r)}${flag}`,
         f1(r.bytesPerSec / MiB),
         f1(r.p50Ms),
         f1(r.p99Ms),
