@@ -1,17 +1,20 @@
 /**
- * npm run bench:serve -- serving speed of keepstore-ts next to nginx on the same machine.
+ * npm run bench:serve -- serving speed of keepstore-ts next to three references on the same
+ * machine: nginx, node-minimal and express-minimal.
  *
- * Starts our server (the real launcher, as an operator would) and nginx (Debian package,
- * installed if missing) on the same volume directory, and drives both with the same load
- * generator (wrk, Debian package, its own process, CPU time reported) on the same blocks: GET of
- * 4 KiB, 1 MiB and 64 MiB, PUT of 4 KiB and 1 MiB (a new block every request), with 1 and 2
- * workers (nginx: worker_processes 1 and 2). Prints, and writes to bench-results/serve.md:
- * req/s, MiB/s, p50/p99 latency, server CPU, the ratio to nginx, the 1 -> 2 worker gains, and
- * peak RSS per process.
+ * Starts our server (the real launcher, as an operator would), nginx (Debian package, installed
+ * if missing) and the two minimal Node servers (bench/node-minimal.ts, bench/express-minimal.ts:
+ * the same verified read and durable write as ours, nothing else) on the same volume directory,
+ * and drives each with the same load generator (wrk, Debian package, its own process, CPU time
+ * reported) on the same blocks: GET and PUT of 4 KiB, 1 MiB and 64 MiB (a new block every PUT),
+ * with 1 and 2 workers (nginx: worker_processes 1 and 2). Prints, and writes to
+ * bench-results/serve.md: ours / each reference, the 1 -> 2 worker gain of every server, and per
+ * run req/s, MiB/s, p50/p99 latency, server and load generator CPU, peak RSS per process.
  *
  * Options: --duration SEC (per measured run, default 4), --repeat N (measured runs per row and
- * server, the best is reported; default 2), --only TEXT (rows whose name contains TEXT),
- * --workers 1,2.
+ * server, the best is reported; default 2), --rows A,B (rows whose name contains A or B, e.g.
+ * "GET 4,PUT 1 MiB"), --workers 1,2, --servers nginx,node-minimal,express-minimal (the
+ * references to run next to ours; default all three).
  *
  * --s3: the S3 rows instead (bench/s3.ts): GET and PUT of 1 MiB and 64 MiB through keepstore-ts
  * on an S3 volume next to the same transfers made directly on the S3 server (s3rver, or the
@@ -29,7 +32,8 @@ import { startKeepstore, BENCH_SIGNING_KEY } from './bench/keepstore.ts';
 import { ensureCommand } from './bench/apt.ts';
 import { ensureNginx, startNginx } from './bench/nginx.ts';
 import { childPids, cpuSeconds, samplePeakRss } from './bench/proc-stats.ts';
-import { memoryTable, scalingTable, throughputTable, type Row, type RunResult } from './bench/report.ts';
+import { startReference } from './bench/reference.ts';
+import { memoryTable, ratioTable, scalingTable, throughputTable, type Row, type RunResult } from './bench/report.ts';
 import { runS3Rows, s3Table } from './bench/s3.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
@@ -45,21 +49,31 @@ interface RowSpec {
   method: 'GET' | 'PUT';
   size: number;
   connections: number;
+  /**
+   * Measured runs last this many times --duration: a 64 MiB request can take seconds on a busy
+   * machine, and wrk counts only the requests finished within the run.
+   */
+  durationScale?: number;
 }
 
 const ROWS: RowSpec[] = [
   { name: 'GET 4 KiB', method: 'GET', size: 4 * KiB, connections: 32 },
   { name: 'GET 1 MiB', method: 'GET', size: MiB, connections: 16 },
-  { name: 'GET 64 MiB', method: 'GET', size: 64 * MiB, connections: 4 },
+  { name: 'GET 64 MiB', method: 'GET', size: 64 * MiB, connections: 4, durationScale: 3 },
   { name: 'PUT 4 KiB', method: 'PUT', size: 4 * KiB, connections: 32 },
   { name: 'PUT 1 MiB', method: 'PUT', size: MiB, connections: 16 },
+  { name: 'PUT 64 MiB', method: 'PUT', size: 64 * MiB, connections: 4, durationScale: 3 },
 ];
+
+const REFERENCES = ['nginx', 'node-minimal', 'express-minimal'] as const;
+type Reference = (typeof REFERENCES)[number];
 
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string' },
-    only: { type: 'string' },
+    rows: { type: 'string' },
     workers: { type: 'string' },
+    servers: { type: 'string' },
     repeat: { type: 'string' },
     s3: { type: 'boolean' },
   },
@@ -68,7 +82,14 @@ const DURATION = Number(args.duration ?? 4);
 /** Measured runs per row and server; the best one is reported (filters out bursts of other load). */
 const REPEAT = Number(args.repeat ?? 2);
 const WORKER_COUNTS = (args.workers ?? '1,2').split(',').map(Number);
-const rows = ROWS.filter((r) => !args.only || r.name.includes(args.only));
+const rowPatterns = args.rows?.split(',').filter(Boolean);
+const pickRow = (name: string): boolean => !rowPatterns || rowPatterns.some((p) => name.includes(p));
+const rows = ROWS.filter((r) => pickRow(r.name));
+const references = (args.servers?.split(',') ?? [...REFERENCES]) as Reference[];
+for (const s of references) {
+  if (!REFERENCES.includes(s)) throw new Error(`--servers: unknown server ${s} (known: ${REFERENCES.join(', ')})`);
+}
+const SERVERS = ['ours', ...references];
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
 function freePort(): Promise<number> {
@@ -204,38 +225,71 @@ async function measureOnce(target: Target, spec: RowSpec, blockPath: string | un
   const pids = await target.procs();
   const cpu = async (): Promise<number> => (await Promise.all(pids.map((p) => cpuSeconds(p.pid)))).reduce((a, b) => a + b, 0);
   const before = await cpu();
-  const { result, peak } = await samplePeakRss(target.procs, runWrk(jobFor(target, spec, blockPath, DURATION), dir));
+  const { result, peak } = await samplePeakRss(
+    target.procs,
+    runWrk(jobFor(target, spec, blockPath, DURATION * (spec.durationScale ?? 1)), dir),
+  );
   return { ...result, serverCpuSec: (await cpu()) - before, rss: peak };
 }
 
 /**
- * One row on both servers: a warm-up each, then REPEAT measured runs alternating between them
- * (so a burst of outside load hits both alike), keeping each server's best run.
+ * One row on every server: a warm-up each, then REPEAT measured runs alternating between them
+ * (so a burst of outside load hits all alike), keeping each server's best run. A null target
+ * cannot do the row (nginx PUT without the DAV module).
  */
 async function measureRow(
-  ours: Target,
-  nginx: Target | null,
+  targets: Map<string, Target | null>,
   spec: RowSpec,
   blockPath: string | undefined,
   dir: string,
-): Promise<Pick<Row, 'ours' | 'nginx'>> {
-  const targets = nginx ? [ours, nginx] : [ours];
-  for (const t of targets) await runWrk(jobFor(t, spec, blockPath, WARMUP_SECONDS), dir);
-  const best: Array<RunResult | null> = targets.map(() => null);
+): Promise<Map<string, RunResult | null>> {
+  const able = [...targets].filter((e): e is [string, Target] => e[1] !== null);
+  for (const [, t] of able) await runWrk(jobFor(t, spec, blockPath, WARMUP_SECONDS), dir);
+  const best = new Map<string, RunResult | null>([...targets.keys()].map((name) => [name, null]));
   for (let i = 0; i < REPEAT; i++) {
-    for (const [k, t] of targets.entries()) {
+    for (const [name, t] of able) {
       const run = await measureOnce(t, spec, blockPath, dir);
-      if (!best[k] || run.reqPerSec > best[k]!.reqPerSec) best[k] = run;
+      const prev = best.get(name);
+      if (!prev || run.reqPerSec > prev.reqPerSec) best.set(name, run);
     }
   }
-  return { ours: best[0]!, nginx: best[1] ?? null };
+  return best;
+}
+
+/** A server under test that can be stopped. */
+type Running = Target & { stop(): Promise<void> };
+
+/** Start every server of SERVERS with `workers` workers on the same volume, on free ports. */
+async function startServers(workers: number, dir: string, root: string, dav: boolean): Promise<Map<string, Running>> {
+  const started = new Map<string, Running>();
+  try {
+    const ks = await startKeepstore({ repoRoot: REPO_ROOT, dir, volumeRoot: root, port: await freePort(), workers });
+    started.set('ours', { url: ks.url, procs: () => ks.processes(), stop: () => ks.stop() });
+    for (const name of references) {
+      if (name === 'nginx') {
+        const ng = await startNginx({ dir: path.join(dir, `nginx-${workers}`), volumeRoot: root, port: await freePort(), workers, dav });
+        const procs: Procs = async () => [
+          { label: 'master', pid: ng.proc.pid! },
+          ...(await childPids(ng.proc.pid!)).map((pid, i) => ({ label: `worker ${i}`, pid })),
+        ];
+        started.set(name, { url: ng.url, procs, stop: () => ng.stop() });
+      } else {
+        const ref = await startReference(name, { repoRoot: REPO_ROOT, volumeRoot: root, port: await freePort(), workers });
+        started.set(name, { url: ref.url, procs: () => ref.processes(), stop: () => ref.stop() });
+      }
+    }
+    return started;
+  } catch (err) {
+    for (const s of started.values()) await s.stop();
+    throw err;
+  }
 }
 
 async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0] ?? 0;
-  const nginxInfo = ensureNginx(log);
+  const nginxInfo = references.includes('nginx') ? ensureNginx(log) : null;
   ensureCommand('wrk', 'wrk', log);
-  if (!nginxInfo.dav) log('this nginx has no DAV module: the PUT rows have no nginx column (n/a)');
+  if (nginxInfo && !nginxInfo.dav) log('this nginx has no DAV module: the PUT rows have no nginx column (n/a)');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'keepstore-bench-'));
   const root = path.join(dir, 'vol0');
   await mkdir(root, { recursive: true });
@@ -245,37 +299,22 @@ async function main(): Promise<void> {
   const results: Row[] = [];
   try {
     for (const workers of WORKER_COUNTS) {
-      // Both servers run side by side on the same volume; the idle one costs nothing.
-      const ks = await startKeepstore({ repoRoot: REPO_ROOT, dir, volumeRoot: root, port: await freePort(), workers });
-      const ng = await startNginx({
-        dir: path.join(dir, `nginx-${workers}`),
-        volumeRoot: root,
-        port: await freePort(),
-        workers,
-        dav: nginxInfo.dav,
-      });
-      const ours: Target = { url: ks.url, procs: () => ks.processes() };
-      const nginx: Target = {
-        url: ng.url,
-        procs: async () => [
-          { label: 'master', pid: ng.proc.pid! },
-          ...(await childPids(ng.proc.pid!)).map((pid, i) => ({ label: `worker ${i}`, pid })),
-        ],
-      };
+      // All servers run side by side on the same volume; the idle ones cost nothing.
+      const servers = await startServers(workers, dir, root, nginxInfo?.dav ?? false);
       try {
         for (const spec of rows) {
           log(`${workers} worker(s): ${spec.name}`);
-          const withNginx = spec.method === 'GET' || nginxInfo.dav;
-          results.push({
-            name: spec.name,
-            workers,
-            ...(await measureRow(ours, withNginx ? nginx : null, spec, blocks.get(spec.size)?.path, dir)),
-          });
+          const targets = new Map(
+            [...servers].map(([name, t]): [string, Target | null] => [
+              name,
+              name === 'nginx' && spec.method === 'PUT' && !nginxInfo?.dav ? null : t,
+            ]),
+          );
+          results.push({ name: spec.name, workers, results: await measureRow(targets, spec, blocks.get(spec.size)?.path, dir) });
           if (spec.method === 'PUT') await removeOtherBlocks(root, keep);
         }
       } finally {
-        await ks.stop();
-        await ng.stop();
+        for (const s of servers.values()) await s.stop();
       }
     }
   } finally {
@@ -288,33 +327,41 @@ async function main(): Promise<void> {
   process.stdout.write(report);
 }
 
-async function render(ordered: Row[], nginxInfo: { dav: boolean; version: string }, load: number[]): Promise<string> {
+async function render(ordered: Row[], nginxInfo: { dav: boolean; version: string } | null, load: number[]): Promise<string> {
   const cpuModel = /model name\s*:\s*(.*)/.exec(await readFile('/proc/cpuinfo', 'utf8').catch(() => ''))?.[1] ?? 'unknown CPU';
-  const conns = rows.map((r) => `${r.name}: ${r.connections}`).join(', ');
+  const conns = rows.map((r) => `${r.name}: ${r.connections}, ${DURATION * (r.durationScale ?? 1)} s`).join('; ');
+  const nginx = nginxInfo ? ` · nginx ${nginxInfo.version}${nginxInfo.dav ? ' (PUT via dav_methods)' : ' (no DAV module: PUT n/a)'}` : '';
   return `# bench:serve results
 
-${new Date().toISOString()} · ${os.availableParallelism()} cores (${cpuModel}) · Node ${process.version} · nginx ${nginxInfo.version}${nginxInfo.dav ? ' (PUT via dav_methods)' : ' (no DAV module: PUT n/a)'}
-Best of ${REPEAT} measured runs of ${DURATION} s each (ours and nginx alternating), after ${WARMUP_SECONDS} s of warm-up;
-wrk, one thread, connections: ${conns}.
-Same blocks, same files, same load generator for both servers. keepstore-ts runs with blob signing
-on (signed locators, MD5 verified on every GET, MD5 + fsync + rename on every PUT) and logs every
-request at info; nginx serves with sendfile, logs every request, and writes PUTs without fsync.
-The load generator runs on the same cores: its CPU (100% = one core) is in the last column.
-CPU columns: the server's processes together over the run (200% = both cores).
+${new Date().toISOString()} · ${os.availableParallelism()} cores (${cpuModel}) · Node ${process.version}${nginx}
+Best of ${REPEAT} measured runs per row and server (the servers alternating), after ${WARMUP_SECONDS} s of warm-up each;
+wrk, one thread; connections and length of a measured run per row: ${conns}.
+Same blocks, same files, same load generator for every server. keepstore-ts ("ours") runs with
+blob signing on (signed locators, MD5 verified on every GET, MD5 + fsync + rename on every PUT)
+and logs every request at info. node-minimal (node:http) and express-minimal (express 5, one
+route) do the same block work in node:cluster workers (open, read, MD5 check, send; PUT: MD5,
+check, temp + fsync + rename + directory fsync) with no auth, no signatures, no logging. nginx
+serves with sendfile, logs every request, and writes PUTs without fsync.
+CPU columns: the server's processes together over the run (200% = both cores); the load
+generator runs on the same cores (100% = one core).
 Load average (1 min) before / after the bench: ${load.map((l) => l.toFixed(1)).join(' / ')} (anything well above 0 means
 other processes shared the cores and the figures are low and noisy).
 
-## Throughput and latency
+## Ours / each reference (req/s)
 
-${throughputTable(ordered)}
+${ratioTable(ordered, SERVERS)}
 
 ## 1 -> 2 workers
 
-${scalingTable(ordered)}
+${scalingTable(ordered, SERVERS)}
 
-## Peak RSS per process while the row ran (MiB)
+## Throughput and latency
 
-${memoryTable(ordered)}
+${throughputTable(ordered, SERVERS)}
+
+## Peak RSS per process while the row ran (MiB, main process / workers)
+
+${memoryTable(ordered, SERVERS)}
 `;
 }
 
@@ -330,7 +377,7 @@ async function mainS3(): Promise<void> {
       port: await freePort(),
       workers,
       seconds: 2 * DURATION,
-      only: args.only,
+      pick: pickRow,
       log,
     });
     const report = `# bench:serve S3 results

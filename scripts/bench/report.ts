@@ -1,4 +1,7 @@
-/** Markdown tables for bench-serve: throughput and latency, worker scaling, memory. */
+/**
+ * Markdown tables for bench-serve: our ratios to each reference, worker scaling, throughput
+ * and latency per server, memory. `servers` lists the servers measured, ours first.
+ */
 
 export interface RunResult {
   reqPerSec: number;
@@ -12,15 +15,15 @@ export interface RunResult {
   /** Server processes' CPU, seconds, over the measured run. */
   serverCpuSec: number;
   durationSec: number;
-  /** Peak RSS per process label, bytes. */
+  /** Peak RSS per process label, bytes, the server's main process first. */
   rss: Map<string, number>;
 }
 
 export interface Row {
   name: string;
   workers: number;
-  ours: RunResult;
-  nginx: RunResult | null; // null: nginx cannot do this row (no DAV module)
+  /** Per server name; null: that server cannot do this row (nginx without its DAV module). */
+  results: Map<string, RunResult | null>;
 }
 
 const MiB = 1024 * 1024;
@@ -28,57 +31,80 @@ const f0 = (n: number): string => n.toFixed(0);
 const f1 = (n: number): string => n.toFixed(1);
 const f2 = (n: number): string => n.toFixed(2);
 const pct = (cpuSec: number, sec: number): string => `${f0((100 * cpuSec) / sec)}%`;
+/** req/s: two decimals below 10 (64 MiB rows), whole numbers above. */
+const rate = (r: RunResult): string => (r.reqPerSec < 10 ? f2(r.reqPerSec) : f0(r.reqPerSec));
 
-function cells(r: RunResult | null): string[] {
-  if (!r) return ['n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
-  const flag = r.non2xx + r.errors > 0 ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : '';
-  return [`${f0(r.reqPerSec)}${flag}`, f1(r.bytesPerSec / MiB), f1(r.p50Ms), f1(r.p99Ms), pct(r.serverCpuSec, r.durationSec)];
+function table(head: string[], lines: string[][]): string {
+  return [head, head.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
-export function throughputTable(rows: Row[]): string {
-  const head =
-    '| Row | Workers | ours req/s | ours MiB/s | ours p50 ms | ours p99 ms | ours CPU | nginx req/s | nginx MiB/s | nginx p50 ms | nginx p99 ms | nginx CPU | ours / nginx | load generator CPU (ours run / nginx run) |\n' +
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|';
+function ratio(a: RunResult | null | undefined, b: RunResult | null | undefined): string {
+  return a && b && b.reqPerSec > 0 ? `${f2(a.reqPerSec / b.reqPerSec)}x` : 'n/a';
+}
+
+/** The headline: our req/s and ours / each reference, per row and worker count. */
+export function ratioTable(rows: Row[], servers: string[]): string {
+  const [ours, ...refs] = servers as [string, ...string[]];
+  const head = ['Row', 'Workers', `${ours} req/s`, ...refs.map((s) => `${ours} / ${s}`)];
   const lines = rows.map((row) => {
-    const ratio = row.nginx ? `${f2(row.ours.reqPerSec / row.nginx.reqPerSec)}x` : 'n/a';
-    const lg = `${pct(row.ours.loadgenCpuSec, row.ours.durationSec)} / ${row.nginx ? pct(row.nginx.loadgenCpuSec, row.nginx.durationSec) : 'n/a'}`;
-    return `| ${row.name} | ${row.workers} | ${cells(row.ours).join(' | ')} | ${cells(row.nginx).join(' | ')} | ${ratio} | ${lg} |`;
+    const o = row.results.get(ours);
+    return [row.name, String(row.workers), o ? rate(o) : 'n/a', ...refs.map((s) => ratio(o, row.results.get(s)))];
   });
-  return [head, ...lines].join('\n');
+  return table(head, lines);
 }
 
-/** 1 -> 2 worker gain per row, ours and nginx side by side. */
-export function scalingTable(rows: Row[]): string {
-  const head =
-    '| Row | ours 1w req/s | ours 2w req/s | ours gain | nginx 1w req/s | nginx 2w req/s | nginx gain | ours gains at least as much |\n|---|---|---|---|---|---|---|---|';
+/** 1 -> 2 worker gain per row, every server side by side. */
+export function scalingTable(rows: Row[], servers: string[]): string {
+  const head = ['Row', ...servers.map((s) => `${s} gain (1w -> 2w req/s)`)];
   const names = [...new Set(rows.map((r) => r.name))];
   const lines = names.flatMap((name) => {
     const one = rows.find((r) => r.name === name && r.workers === 1);
     const two = rows.find((r) => r.name === name && r.workers === 2);
     if (!one || !two) return [];
-    const ours = two.ours.reqPerSec / one.ours.reqPerSec;
-    const ng = one.nginx && two.nginx ? two.nginx.reqPerSec / one.nginx.reqPerSec : null;
-    const ngCells =
-      one.nginx && two.nginx && ng !== null ? [f0(one.nginx.reqPerSec), f0(two.nginx.reqPerSec), `${f2(ng)}x`] : ['n/a', 'n/a', 'n/a'];
-    const verdict = ng === null ? 'n/a' : ours >= ng ? 'yes' : 'no';
-    return [`| ${name} | ${f0(one.ours.reqPerSec)} | ${f0(two.ours.reqPerSec)} | ${f2(ours)}x | ${ngCells.join(' | ')} | ${verdict} |`];
+    return [
+      [
+        name,
+        ...servers.map((s) => {
+          const [a, b] = [one.results.get(s), two.results.get(s)];
+          return a && b ? `${ratio(b, a)} (${rate(a)} -> ${rate(b)})` : 'n/a';
+        }),
+      ],
+    ];
   });
-  return [head, ...lines].join('\n');
+  return table(head, lines);
 }
 
-function rssCell(rss: Map<string, number> | undefined, main: string): [string, string] {
-  if (!rss) return ['n/a', 'n/a'];
-  const workers = [...rss.entries()].filter(([k]) => k !== main).map(([, v]) => f0(v / MiB));
-  return [f0((rss.get(main) ?? 0) / MiB), workers.join(', ')];
+/** Every measured run: rates, latency, server CPU (200% = both cores) and load generator CPU. */
+export function throughputTable(rows: Row[], servers: string[]): string {
+  const head = ['Row', 'Workers', 'Server', 'req/s', 'MiB/s', 'p50 ms', 'p99 ms', 'server CPU', 'load generator CPU'];
+  const lines = rows.flatMap((row) =>
+    servers.map((s) => {
+      const r = row.results.get(s);
+      if (!r) return [row.name, String(row.workers), s, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+      const flag = r.non2xx + r.errors > 0 ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : '';
+      return [
+        row.name,
+        String(row.workers),
+        s,
+        `${rate(r)}${flag}`,
+        f1(r.bytesPerSec / MiB),
+        f1(r.p50Ms),
+        f1(r.p99Ms),
+        pct(r.serverCpuSec, r.durationSec),
+        pct(r.loadgenCpuSec, r.durationSec),
+      ];
+    }),
+  );
+  return table(head, lines);
 }
 
-/** Peak RSS per process while each row ran, MiB. */
-export function memoryTable(rows: Row[]): string {
-  const head = '| Row | Workers | ours primary | ours workers | nginx master | nginx workers |\n|---|---|---|---|---|---|';
-  const lines = rows.map((row) => {
-    const [op, ow] = rssCell(row.ours.rss, 'primary');
-    const [np, nw] = rssCell(row.nginx?.rss, 'master');
-    return `| ${row.name} | ${row.workers} | ${op} | ${ow} | ${np} | ${nw} |`;
-  });
-  return [head, ...lines].join('\n');
+/** Peak RSS while each row ran, MiB: "main process / workers" per server. */
+export function memoryTable(rows: Row[], servers: string[]): string {
+  const cell = (rss: Map<string, number> | undefined): string => {
+    if (!rss) return 'n/a';
+    const [main, ...workers] = [...rss.values()].map((v) => f0(v / MiB));
+    return `${main ?? '?'} / ${workers.join(', ')}`;
+  };
+  const lines = rows.map((row) => [row.name, String(row.workers), ...servers.map((s) => cell(row.results.get(s)?.rss))]);
+  return table(['Row', 'Workers', ...servers], lines);
 }
