@@ -18,6 +18,7 @@ import { createHttpServer } from '../../packages/server/src/http/server.ts';
 import type { ClusterStatus } from '../../packages/server/src/status.ts';
 import { createVolume } from '../../packages/server/src/volume/create-volume.ts';
 import { VolumeSet } from '../../packages/server/src/volume/volume-set.ts';
+import { LIMIT_DEFAULTS, type Limits } from '../../packages/server/src/config/limits.ts';
 import { WorkerContext } from '../../packages/server/src/worker/context.ts';
 import { ChannelPrimaryLink } from '../../packages/server/src/worker/primary-link.ts';
 import { type CapturedLog, captureLogger } from './capture-logger.ts';
@@ -33,6 +34,7 @@ export class FakePrimary {
     workers: [{ index: 0, pid: process.pid, state: 'listening', volumes: [], restarts: 0 }],
     pullQueue: { queued: 0, inProgress: 0, done: 0, failed: 0 },
     trashQueue: { queued: 0, inProgress: 0, done: 0, failed: 0 },
+    pacing: { limits: { ...LIMIT_DEFAULTS, live: [] }, peerSlots: {}, workers: [{ index: 0, throttled: false, bandwidthShare: 0 }] },
   };
   metricsText = '# in-process test metrics\n';
   /** Set to make every rpc call fail with this status and message (as the primary's refusals do). */
@@ -51,6 +53,9 @@ export class FakePrimary {
         return { ok: true, value: { method: 'list:commit', accepted: call.count } };
       case 'metrics':
         return { ok: true, value: { method: 'metrics', text: this.metricsText, contentType: 'text/plain; version=0.0.4; charset=utf-8' } };
+      case 'limits':
+        this.status.pacing.limits = { ...this.status.pacing.limits, ...(call.set as Partial<Limits>) };
+        return { ok: true, value: { method: 'limits', limits: this.status.pacing.limits } };
     }
   }
 }

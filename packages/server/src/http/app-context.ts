@@ -1,5 +1,6 @@
 import type { PullEntry, TrashEntry } from '@keepstore/protocol';
 import type { KeepstoreConfig } from '../config/config.js';
+import type { LimitsInForce, LimitsPatch } from '../config/limits.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import type { ClusterStatus } from '../status.js';
@@ -19,6 +20,8 @@ export interface PrimaryLink {
   metrics(): Promise<{ text: string; contentType: string }>;
   /** Make `list` the current list; resolves with the number of entries accepted. */
   uploadList(list: ReceivedList): Promise<number>;
+  /** The limits in force, after applying `set` (a validated live change) when given. */
+  limits(set: LimitsPatch | null): Promise<LimitsInForce>;
 }
 
 /** Everything the HTTP handlers need, built once per worker process (or per test). */

@@ -1,4 +1,5 @@
 import type { KeepstoreConfig } from '../config/config.js';
+import type { LimitsInForce, LimitsPatch } from '../config/limits.js';
 import type { ClusterStatus } from '../status.js';
 import type { JobOutcome, JobSpec, ListBatch, ListKind } from '../worklist/list-wire.js';
 import type { MetricsSnapshot } from '../metrics/worker-metrics.js';
@@ -21,7 +22,15 @@ export type PrimaryToWorker =
   /** The job's entry is no longer on the list: stop at the next step boundary (a pull: before its next server). */
   | { type: 'job:cancel'; id: number; kind: ListKind }
   /** A scrape: answer with `metrics:report` carrying the same id. */
-  | { type: 'metrics:collect'; id: number };
+  | { type: 'metrics:collect'; id: number }
+  /**
+   * How this worker paces its pulls (sent before its first pull job, and again when they
+   * change): `bandwidth` its share of pullBandwidth in bytes/s (0: unlimited), and whether to
+   * ask for a peer slot (`perPeerConcurrency` > 0) before each transfer.
+   */
+  | { type: 'pull:pacing'; bandwidth: number; perPeerConcurrency: number }
+  /** Peer slot request `id` (a `peer:acquire`) is granted: the transfer may start. */
+  | { type: 'peer:granted'; id: number };
 
 export type WorkerToPrimary =
   /** The worker's message handler is installed: send `init` now (earlier messages could be lost). */
@@ -31,7 +40,13 @@ export type WorkerToPrimary =
   /** Part of a list upload opened with rpc `list:begin`; sent in order before `list:commit`. */
   | { type: 'list:batch'; uploadId: number; batch: ListBatch }
   | { type: 'job:done'; id: number; kind: ListKind; outcome: JobOutcome }
-  | { type: 'metrics:report'; id: number; metrics: MetricsSnapshot };
+  | { type: 'metrics:report'; id: number; metrics: MetricsSnapshot }
+  /** Ask for a transfer slot from peer `server` (pullPerPeerConcurrency); answered by `peer:granted`. */
+  | { type: 'peer:acquire'; id: number; server: string }
+  /** The transfer of slot request `id` is over, or no longer waits: the slot goes back. */
+  | { type: 'peer:release'; id: number }
+  /** This worker started or stopped yielding to its clients (for /status.json). */
+  | { type: 'pull:throttled'; throttled: boolean };
 
 /** Requests a worker makes of the primary, answered by one `rpc:reply` with the same id. */
 export type RpcCall =
@@ -39,7 +54,9 @@ export type RpcCall =
   | { method: 'list:begin'; kind: ListKind }
   | { method: 'list:commit'; uploadId: number; count: number }
   /** The whole server's metrics, as Prometheus text. */
-  | { method: 'metrics' };
+  | { method: 'metrics' }
+  /** The limits in force, after applying `set` (a validated PUT /pull/limits) when given. */
+  | { method: 'limits'; set: LimitsPatch | null };
 
 export type RpcResult = { ok: true; value: RpcValue } | { ok: false; status: number; message: string };
 
@@ -47,7 +64,8 @@ export type RpcValue =
   | { method: 'status'; status: ClusterStatus }
   | { method: 'list:begin'; uploadId: number }
   | { method: 'list:commit'; accepted: number }
-  | { method: 'metrics'; text: string; contentType: string };
+  | { method: 'metrics'; text: string; contentType: string }
+  | { method: 'limits'; limits: LimitsInForce };
 
 const PRIMARY_TYPES = new Set<string>([
   'init',
@@ -56,6 +74,8 @@ const PRIMARY_TYPES = new Set<string>([
   'job',
   'job:cancel',
   'metrics:collect',
+  'pull:pacing',
+  'peer:granted',
 ] satisfies PrimaryToWorker['type'][]);
 const WORKER_TYPES = new Set<string>([
   'hello',
@@ -64,6 +84,9 @@ const WORKER_TYPES = new Set<string>([
   'list:batch',
   'job:done',
   'metrics:report',
+  'peer:acquire',
+  'peer:release',
+  'pull:throttled',
 ] satisfies WorkerToPrimary['type'][]);
 
 function hasType(msg: unknown, types: Set<string>): boolean {

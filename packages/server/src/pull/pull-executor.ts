@@ -54,7 +54,12 @@ export class PullExecutor implements JobExecutor<'pull'> {
     // The target first; a full one (found by store() before a byte is read, or by ENOSPC
     // mid-write) falls back below. No statfs of our own: store() checks the room anyway.
     const spec: AttemptSpec = { hash, size, signedLocator: '', only: job.volume };
-    const fetchOpts = { token, connectTimeoutMs: this.ctx.config.pullConnectTimeout, idleTimeoutMs: this.ctx.config.pullIdleTimeout };
+    const fetchOpts = {
+      token,
+      connectTimeoutMs: this.ctx.config.pullConnectTimeout,
+      idleTimeoutMs: this.ctx.config.pullIdleTimeout,
+      pacing: this.ctx.pacing,
+    };
     const attempt = async (server: string): Promise<AttemptResult | null> => {
       if (cancelled.aborted) return null;
       spec.signedLocator = signForPeer(this.ctx.config, job.locator, token);

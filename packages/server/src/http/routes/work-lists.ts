@@ -13,15 +13,17 @@ import type { AppContext } from '../app-context.js';
  */
 export const MAX_LIST_BYTES = constants.MAX_STRING_LENGTH;
 
-async function readBody(req: Request): Promise<string> {
+/** The request body as one string; 413 beyond `maxBytes`. */
+export async function readBody(req: Request, maxBytes = MAX_LIST_BYTES): Promise<string> {
+  const what = maxBytes === MAX_LIST_BYTES ? 'list too large' : 'body too large';
   // A declared length over the limit is refused before a byte is read.
   const declared = Number(req.get('Content-Length') ?? 0);
-  if (declared > MAX_LIST_BYTES) throw new TooLargeError('list too large');
+  if (declared > maxBytes) throw new TooLargeError(what);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     total += chunk.length;
-    if (total > MAX_LIST_BYTES) throw new TooLargeError('list too large');
+    if (total > maxBytes) throw new TooLargeError(what);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total).toString('utf8');
