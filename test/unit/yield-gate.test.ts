@@ -13,6 +13,9 @@ test('the gate closes while clients queue and lets waiting work go when they dra
   const changes: boolean[] = [];
   const gate = new YieldGate({ clientsQueued: () => queued, lagThresholdMs: 10_000, busy: () => true, onChange: (y) => changes.push(y) });
   t.after(() => gate.stop());
+  // The gate's timer does not hold the process open (unref): this test's waits need something that does.
+  const alive = setInterval(() => undefined, 1_000);
+  t.after(() => clearInterval(alive));
   assert.equal(gate.closed, false);
   await gate.whenOpen(); // open: at once
   queued = 3;
