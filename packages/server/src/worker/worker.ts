@@ -26,8 +26,9 @@ import { ChannelPrimaryLink } from './primary-link.js';
 import { RequestLimiter } from '../http/request-limiter.js';
 import { registerPacingMetrics } from '../metrics/pacing-metrics.js';
 import { PeerSlotClient } from './peer-slot-client.js';
-import { PullPacer } from './pull-pacer.js';
-import { YieldGate } from './yield-gate.js';
+import { createPullPacing } from './pacing-setup.js';
+import type { PullPacer } from './pull-pacer.js';
+import type { YieldGate } from './yield-gate.js';
 
 const send = (msg: WorkerToPrimary): void => {
   if (process.connected) process.send?.(msg);
@@ -79,15 +80,9 @@ export class KeepstoreWorker {
     metrics.trackVolumes(metered);
     const primary = new ChannelPrimaryLink(this.rpc, sendWithBackpressure);
     const limiter = new RequestLimiter(config.maxConcurrentRequests, config.maxQueuedRequests);
-    const gate = (this.gate = config.yieldToClients
-      ? new YieldGate({
-          clientsQueued: () => limiter.clientsQueued,
-          lagThresholdMs: config.yieldEventLoopDelay,
-          busy: () => (this.worker?.jobs.size ?? 0) > 0,
-          onChange: (throttled) => send({ type: 'pull:throttled', throttled }),
-        })
-      : null);
-    const pacing = (this.pacer = new PullPacer(gate, this.peerSlots));
+    const { gate, pacer: pacing } = createPullPacing(config, limiter, this.peerSlots, () => (this.worker?.jobs.size ?? 0) > 0, send);
+    this.gate = gate;
+    this.pacer = pacing;
     registerPacingMetrics(metrics.registry, () => pacing.figures());
     const ctx = new WorkerContext({ config, index, log, volumes, primary, metrics, pacing });
     const jobs = new JobRunner(createExecutors(ctx), send, log, () => (gate?.closed ? gate.whenOpen() : null));

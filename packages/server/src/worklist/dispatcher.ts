@@ -140,6 +140,8 @@ export class Dispatcher {
       { timeoutMs: null, onGone: 'fail' },
       () => new Error('worker gone'),
     );
+    // Not delivered: the worker is gone (its exit may already have been handled), so not busy either.
+    if (!delivered && this.pending.waitingOn(workerId) === 0) this.busyListener(workerId, false);
     reply.then(
       ([outcome]) => {
         if (outcome) this.onDone(job, outcome);
