@@ -80,12 +80,16 @@ export class KeepstoreWorker {
     metrics.trackVolumes(metered);
     const primary = new ChannelPrimaryLink(this.rpc, sendWithBackpressure);
     const limiter = new RequestLimiter(config.maxConcurrentRequests, config.maxQueuedRequests);
-    const { gate, pacer: pacing } = createPullPacing(config, limiter, this.peerSlots, () => (this.worker?.jobs.size ?? 0) > 0, send);
+    const {
+      gate,
+      pacer: pacing,
+      mayStart,
+    } = createPullPacing(config, limiter, this.peerSlots, () => (this.worker?.jobs.size ?? 0) > 0, send);
     this.gate = gate;
     this.pacer = pacing;
     registerPacingMetrics(metrics.registry, () => pacing.figures());
     const ctx = new WorkerContext({ config, index, log, volumes, primary, metrics, pacing });
-    const jobs = new JobRunner(createExecutors(ctx), send, log, () => (gate?.closed ? gate.whenOpen() : null));
+    const jobs = new JobRunner(createExecutors(ctx), send, log, mayStart);
     this.background = startBackgroundTasks(ctx, sweeps);
     const app = createApp(ctx, limiter);
     const { host, port } = listenHostPort(config.listen);
