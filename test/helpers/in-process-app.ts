@@ -54,7 +54,11 @@ export class FakePrimary {
       case 'metrics':
         return { ok: true, value: { method: 'metrics', text: this.metricsText, contentType: 'text/plain; version=0.0.4; charset=utf-8' } };
       case 'limits':
-        this.status.pacing.limits = { ...this.status.pacing.limits, ...(call.set as Partial<Limits>) };
+        // Numbers set a limit; a null (back to the config) leaves the fake's value as it is.
+        this.status.pacing.limits = {
+          ...this.status.pacing.limits,
+          ...(Object.fromEntries(Object.entries(call.set ?? {}).filter(([, v]) => typeof v === 'number')) as Partial<Limits>),
+        };
         return { ok: true, value: { method: 'limits', limits: this.status.pacing.limits } };
     }
   }
