@@ -48,6 +48,9 @@ export interface FakePeer {
   bytesSent(hash: string): number;
   /** Requests refused for a bad or missing signature. */
   readonly badSignatures: number;
+  /** The most requests it was answering at once since the start (or resetConcurrency()). */
+  readonly maxConcurrent: number;
+  resetConcurrency(): void;
   /** Authorization headers seen (to check what the puller sends). */
   readonly authHeaders: string[];
   /** Expiry (unix seconds) of each signed locator requested, in order (to check its lifetime). */
@@ -86,6 +89,8 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
   const authHeaders: string[] = [];
   const signatureExpiries: number[] = [];
   let badSignatures = 0;
+  let inFlight = 0;
+  let maxConcurrent = 0;
 
   const signatureOk = (locator: string, auth: string | undefined): boolean => {
     if (!opts.signingKey) return true;
@@ -99,6 +104,8 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
     const locator = decodeURIComponent((req.url ?? '/').slice(1).split('?')[0]!);
     const hash = locator.slice(0, 32);
     counts.set(hash, (counts.get(hash) ?? 0) + 1);
+    maxConcurrent = Math.max(maxConcurrent, ++inFlight);
+    res.once('close', () => inFlight--);
     if (opts.cutReusedConnections && used.has(req.socket)) return void req.socket.destroy();
     used.add(req.socket);
     authHeaders.push(req.headers.authorization ?? '');
@@ -151,7 +158,9 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
         for (let off = 0; off < data.length; off += step) {
           if (res.destroyed) return;
           res.write(data.subarray(off, off + step));
-          await sleep(opts.slowDelayMs ?? 100);
+          // No pause after the last piece: the client has the whole block then, and a response
+          // still open after it would count as one more at once (maxConcurrent).
+          if (off + step < data.length) await sleep(opts.slowDelayMs ?? 100);
         }
         return void res.end();
       }
@@ -193,6 +202,12 @@ export async function startFakePeer(opts: FakePeerOptions = {}): Promise<FakePee
     bytesSent: (hash) => sent.get(hash) ?? 0,
     get badSignatures() {
       return badSignatures;
+    },
+    get maxConcurrent() {
+      return maxConcurrent;
+    },
+    resetConcurrency: () => {
+      maxConcurrent = inFlight;
     },
     authHeaders,
     signatureExpiries,

@@ -19,6 +19,7 @@ import type { ListProgressReport } from '../../packages/server/src/list-progress
 import type { ClusterStatus } from '../../packages/server/src/status.ts';
 import { createVolume } from '../../packages/server/src/volume/create-volume.ts';
 import { VolumeSet } from '../../packages/server/src/volume/volume-set.ts';
+import { LIMIT_DEFAULTS, type Limits } from '../../packages/server/src/config/limits.ts';
 import { WorkerContext } from '../../packages/server/src/worker/context.ts';
 import { ChannelPrimaryLink } from '../../packages/server/src/worker/primary-link.ts';
 import { type CapturedLog, captureLogger } from './capture-logger.ts';
@@ -34,6 +35,7 @@ export class FakePrimary {
     workers: [{ index: 0, pid: process.pid, state: 'listening', volumes: [], restarts: 0 }],
     pullQueue: { queued: 0, inProgress: 0, done: 0, failed: 0 },
     trashQueue: { queued: 0, inProgress: 0, done: 0, failed: 0 },
+    pacing: { limits: { ...LIMIT_DEFAULTS, live: [] }, peerSlots: {}, workers: [{ index: 0, throttled: false, bandwidthShare: 0 }] },
   };
   metricsText = '# in-process test metrics\n';
   /** The pause state of each list, as POST /KIND/pause and /KIND/resume left it. */
@@ -75,6 +77,13 @@ export class FakePrimary {
       case 'list:pause':
         this.paused[call.kind] = call.paused;
         return { ok: true, value: { method: 'list:pause', state: { kind: call.kind, paused: call.paused } } };
+      case 'limits':
+        // Numbers set a limit; a null (back to the config) leaves the fake's value as it is.
+        this.status.pacing.limits = {
+          ...this.status.pacing.limits,
+          ...(Object.fromEntries(Object.entries(call.set ?? {}).filter(([, v]) => typeof v === 'number')) as Partial<Limits>),
+        };
+        return { ok: true, value: { method: 'limits', limits: this.status.pacing.limits } };
     }
   }
 }

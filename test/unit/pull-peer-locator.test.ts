@@ -7,14 +7,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkSignature, parseLocator } from '../../packages/protocol/src/index.ts';
 import { configFromObject } from '../../packages/server/src/config/load.ts';
-import { PULL_SIGNATURE_LIFETIME_SECONDS, pullToken, signForPeer } from '../../packages/server/src/pull/peer-locator.ts';
+import { isPullToken, PULL_SIGNATURE_LIFETIME_SECONDS, pullToken, signForPeer } from '../../packages/server/src/pull/peer-locator.ts';
 
 const KEY = 'unit-test-signing-key';
 const LOCATOR = 'acbd18db4cc2f85cedef654fccc4a4d8+3';
 
-test('the pull token is random, fixed for the process, and not any configured token', () => {
+test('the pull token is random, fixed for the process, says it is a pull, and not any configured token', () => {
   const token = pullToken();
-  assert.match(token, /^[0-9a-f]{48}$/);
+  assert.match(token, /^keepstore-pull-[0-9a-f]{48}$/);
+  assert.ok(isPullToken(token));
+  assert.ok(!isPullToken('test-root-token'));
   assert.equal(pullToken(), token);
   assert.ok(PULL_SIGNATURE_LIFETIME_SECONDS >= 60 && PULL_SIGNATURE_LIFETIME_SECONDS <= 600, 'minutes, not days');
 });

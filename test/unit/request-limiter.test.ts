@@ -51,3 +51,23 @@ test('nonsense limits are refused at construction', () => {
   assert.throws(() => new RequestLimiter(1, -1), RangeError);
   assert.throws(() => new RequestLimiter(1.5, 1), RangeError);
 });
+
+test('background waiters (peers pulling from us) get a slot only when no client waits; both share maxQueued', () => {
+  const limiter = new RequestLimiter(1, 3);
+  const started: string[] = [];
+  assert.equal(limiter.enter(() => started.push('running')).kind, 'run');
+  assert.equal(limiter.enter(() => started.push('peer1'), true).kind, 'queued');
+  assert.equal(limiter.enter(() => started.push('client1')).kind, 'queued');
+  const peer2 = limiter.enter(() => started.push('peer2'), true);
+  assert.equal(peer2.kind, 'queued');
+  assert.equal(limiter.enter(() => started.push('client2')).kind, 'rejected', 'the lanes share one queue bound');
+  assert.equal(limiter.clientsQueued, 1, 'only clients count for yielding');
+  assert.equal(limiter.stats().queued, 3);
+  limiter.release();
+  assert.deepEqual(started, ['client1'], 'the client queued after peer1 goes first');
+  if (peer2.kind === 'queued') peer2.ticket.cancel();
+  limiter.release();
+  limiter.release();
+  assert.deepEqual(started, ['client1', 'peer1']);
+  assert.deepEqual(limiter.stats(), { active: 0, queued: 0, maxActive: 1, maxQueued: 3 });
+});

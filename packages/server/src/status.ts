@@ -1,3 +1,5 @@
+import type { LimitsInForce } from './config/limits.js';
+
 /** What the primary knows about the cluster, shown in /status.json. */
 export interface WorkerStatus {
   index: number;
@@ -14,8 +16,18 @@ export interface QueueStats {
   failed: number;
 }
 
+/** Pull pacing (README "Pull pacing"): `limits` and `throttle` in /status.json. */
+export interface PacingStatus {
+  limits: LimitsInForce;
+  /** Transfers in flight per peer server, counted while pullPerPeerConcurrency > 0. */
+  peerSlots: Record<string, number>;
+  /** Per listening worker: yielding to its clients now, and its share of pullBandwidth (bytes/s; 0: unlimited or not pulling). */
+  workers: Array<{ index: number; throttled: boolean; bandwidthShare: number }>;
+}
+
 export interface ClusterStatus {
   workers: WorkerStatus[];
   pullQueue: QueueStats;
   trashQueue: QueueStats;
+  pacing: PacingStatus;
 }

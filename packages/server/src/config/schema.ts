@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { duration } from '../schema/duration.js';
+import { LIMIT_DEFAULTS, LIMIT_VALUES } from './limits.js';
 import { UUID_RE } from '../volume/volume-base-config.js';
 import { volumeConfigSchema } from '../volume/volume-config.js';
 
@@ -103,10 +104,16 @@ export const configSchema = z
     blobTrash: z.boolean().default(true),
     blobTrashLifetime: duration.prefault('336h'),
     blobTrashCheckInterval: duration.prefault('24h'),
-    pullConcurrency: z.number().int().min(1).max(1024).default(4), // pulls in flight per worker
+    // The limits (README "Pull pacing"); PUT /pull/limits changes them live.
+    pullBandwidth: LIMIT_VALUES.pullBandwidth.default(LIMIT_DEFAULTS.pullBandwidth), // bytes/s, whole server; 0 = unlimited
+    pullConcurrency: LIMIT_VALUES.pullConcurrency.default(LIMIT_DEFAULTS.pullConcurrency), // pulls in flight per worker
+    pullPerPeerConcurrency: LIMIT_VALUES.pullPerPeerConcurrency.default(LIMIT_DEFAULTS.pullPerPeerConcurrency), // per peer server, whole server; 0 = unlimited
     pullConnectTimeout: duration.prefault('5s').refine((ms) => ms > 0, 'must be more than 0'), // per peer server tried (0: every pull would fail at once)
     pullIdleTimeout: duration.prefault('20s'), // no byte from the peer for this long: next server
-    trashConcurrency: z.number().int().min(1).max(1024).default(4), // trash ops in flight per worker
+    trashConcurrency: LIMIT_VALUES.trashConcurrency.default(LIMIT_DEFAULTS.trashConcurrency), // trash ops in flight per worker
+    /** Pulls and trash back off while this worker's clients queue or its event loop lags (README "Pull pacing"). */
+    yieldToClients: z.boolean().default(true),
+    yieldEventLoopDelay: duration.prefault('50ms').refine((ms) => ms > 0, 'must be more than 0'), // p90 event-loop delay that counts as lag
     /** Most entries a pull or trash list may have: a longer one is refused (413), the current list stays. */
     maxListEntries: z.number().int().min(1).default(4_000_000),
     maxConcurrentRequests: z.number().int().min(1).default(256), // per worker, block requests

@@ -1,5 +1,6 @@
 import type { PullEntry, TrashEntry } from '@keepstore/protocol';
 import type { KeepstoreConfig } from '../config/config.js';
+import type { LimitsInForce, LimitsPatch } from '../config/limits.js';
 import type { ListName, ListProgressReport, PauseState } from '../list-progress.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
@@ -33,6 +34,8 @@ export interface PrimaryLink {
   listProgress(kind: ListName): Promise<ListProgressReport>;
   /** Pause or resume dispatching a list; resolves with the state in force. */
   setPaused(kind: ListName, paused: boolean): Promise<PauseState>;
+  /** The limits in force, after applying `set` (a validated live change) when given. */
+  limits(set: LimitsPatch | null): Promise<LimitsInForce>;
 }
 
 /** Everything the HTTP handlers need, built once per worker process (or per test). */

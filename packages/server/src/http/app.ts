@@ -17,13 +17,16 @@ import { statusRoutes } from './routes/status.js';
 import { trashOpsRoutes } from './routes/trash-ops.js';
 import { workListRoutes } from './routes/work-lists.js';
 import type { AppContext } from './app-context.js';
+import { isPeerPull } from './peer-pull.js';
+import { limitsRoutes } from './routes/limits.js';
 
 /**
  * The whole HTTP API of one worker. Named routes come before the catch-all locator routes;
  * block routes read the raw request stream (no body parser anywhere near them). Block and
  * index routes sit behind the overload guard (maxConcurrentRequests running, maxQueuedRequests
- * waiting, 503 beyond); health, metrics, status, the list uploads and their controls stay in front of it so
- * they answer even when the block routes are saturated.
+ * waiting, 503 beyond); health, metrics, status, the list uploads and their controls stay in
+ * front of it so they answer even when the block routes are saturated; a peer pulling from us
+ * waits behind clients there. `limiter` is the worker's (its yield gate watches the client queue).
  *
  * A block request (GET, HEAD or PUT of `/HASH…`) is recognised by its path at once and taken
  * to the guard and the block routes directly, instead of being matched against every named
@@ -31,19 +34,32 @@ import type { AppContext } from './app-context.js';
  * the most frequent request. Anything else (an encoded or malformed locator too) takes the
  * long way and still ends at the same handlers.
  */
-export function createApp(ctx: AppContext): Express {
+export function createApp(
+  ctx: AppContext,
+  limiter = new RequestLimiter(ctx.config.maxConcurrentRequests, ctx.config.maxQueuedRequests),
+): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
-  const limiter = new RequestLimiter(ctx.config.maxConcurrentRequests, ctx.config.maxQueuedRequests);
   ctx.metrics?.trackLimiter(() => limiter.stats());
   const clients = new ClientLimiter(ctx.config.maxRequestsPerClient);
-  const admitted = [overloadGuard(limiter, clients), idleTimeout(ctx.config.requestIdleTimeout, ctx.log, ctx.metrics?.countIdleTimeout)];
+  const admitted = [
+    overloadGuard(limiter, clients, isPeerPull),
+    idleTimeout(ctx.config.requestIdleTimeout, ctx.log, ctx.metrics?.countIdleTimeout),
+  ];
   const handlers = blockHandlers(ctx);
   app.use(requestId, accessLog(ctx.log, ctx.metrics?.observeRequest), cors);
   app.use(blockRequestsFirst(admitted, handlers));
-  app.use(healthRoutes(ctx), metricsRoutes(ctx), statusRoutes(ctx), mountRoutes(ctx), workListRoutes(ctx), listControlRoutes(ctx));
+  app.use(
+    healthRoutes(ctx),
+    metricsRoutes(ctx),
+    statusRoutes(ctx),
+    mountRoutes(ctx),
+    workListRoutes(ctx),
+    listControlRoutes(ctx),
+    limitsRoutes(ctx),
+  );
   app.use(admitted);
   app.use(indexRoutes(ctx), trashOpsRoutes(ctx), blockRoutes(handlers));
   app.use(unknownRoute);

@@ -11,16 +11,18 @@ export type Admission = { kind: 'run' } | { kind: 'queued'; ticket: QueuedTicket
 /**
  * Admission control for one worker: at most `maxActive` requests run at once, at most
  * `maxQueued` more wait (first come, first served), and anything beyond that is refused at
- * once, so a flood costs a 503 and a few bytes instead of unbounded memory.
+ * once, so a flood costs a 503 and a few bytes instead of unbounded memory. Waiters of the
+ * background lane (peers pulling from us) get a slot only when no client waits.
  *
  * Pure bookkeeping, no I/O: every admitted request must call release() exactly once when it
- * ends. A Set is the queue: it iterates in insertion order, and cancelling a waiter is O(1).
+ * ends. A Set is each lane's queue: it iterates in insertion order, and cancelling a waiter is O(1).
  */
 export class RequestLimiter {
   readonly maxActive: number;
   readonly maxQueued: number;
   #active = 0;
   readonly #waiting = new Set<() => void>();
+  readonly #background = new Set<() => void>();
 
   constructor(maxActive: number, maxQueued: number) {
     if (!Number.isSafeInteger(maxActive) || maxActive < 1) throw new RangeError(`maxActive must be >= 1, got ${maxActive}`);
@@ -32,29 +34,38 @@ export class RequestLimiter {
   /**
    * Ask for a slot. 'run': the slot is taken, go on. 'queued': `start` is called when a slot
    * is handed over (the slot is then taken on the caller's behalf). 'rejected': nothing taken.
+   * `background`: queue behind every client (both lanes share maxQueued).
    */
-  enter(start: () => void): Admission {
+  enter(start: () => void, background = false): Admission {
     if (this.#active < this.maxActive) {
       this.#active++;
       return { kind: 'run' };
     }
-    if (this.#waiting.size >= this.maxQueued) return { kind: 'rejected' };
-    this.#waiting.add(start);
-    return { kind: 'queued', ticket: { cancel: () => void this.#waiting.delete(start) } };
+    if (this.#waiting.size + this.#background.size >= this.maxQueued) return { kind: 'rejected' };
+    const lane = background ? this.#background : this.#waiting;
+    lane.add(start);
+    return { kind: 'queued', ticket: { cancel: () => void lane.delete(start) } };
   }
 
-  /** A running request ended: hand its slot to the oldest waiter, or free it. */
+  /** A running request ended: hand its slot to the oldest client waiter, else the oldest background one, or free it. */
   release(): void {
-    const next = this.#waiting.values().next();
+    const lane = this.#waiting.size > 0 ? this.#waiting : this.#background;
+    const next = lane.values().next();
     if (next.done) {
       this.#active = Math.max(0, this.#active - 1);
       return;
     }
-    this.#waiting.delete(next.value);
+    lane.delete(next.value);
     next.value(); // the slot passes straight to the waiter: #active is unchanged
   }
 
+  /** Client requests (not background ones) waiting for a slot: pulls and trash yield while there are any. */
+  get clientsQueued(): number {
+    return this.#waiting.size;
+  }
+
   stats(): LimiterStats {
-    return { active: this.#active, queued: this.#waiting.size, maxActive: this.maxActive, maxQueued: this.maxQueued };
+    const queued = this.#waiting.size + this.#background.size;
+    return { active: this.#active, queued, maxActive: this.maxActive, maxQueued: this.maxQueued };
   }
 }

@@ -1,4 +1,5 @@
 import type { KeepstoreConfig } from '../config/config.js';
+import type { LimitsInForce, LimitsPatch } from '../config/limits.js';
 import type { ListProgressReport, PauseState } from '../list-progress.js';
 import type { ClusterStatus } from '../status.js';
 import type { JobOutcome, JobSpec, ListBatch, ListKind } from '../worklist/list-wire.js';
@@ -22,7 +23,15 @@ export type PrimaryToWorker =
   /** The job's entry is no longer on the list: stop at the next step boundary (a pull: before its next server). */
   | { type: 'job:cancel'; id: number; kind: ListKind }
   /** A scrape: answer with `metrics:report` carrying the same id. */
-  | { type: 'metrics:collect'; id: number };
+  | { type: 'metrics:collect'; id: number }
+  /**
+   * How this worker paces its pulls (sent before its first pull job, and again when they
+   * change): `bandwidth` its share of pullBandwidth in bytes/s (0: unlimited), and whether to
+   * ask for a peer slot (`perPeerConcurrency` > 0) before each transfer.
+   */
+  | { type: 'pull:pacing'; bandwidth: number; perPeerConcurrency: number }
+  /** Peer slot request `id` (a `peer:acquire`) is granted: the transfer may start. */
+  | { type: 'peer:granted'; id: number };
 
 export type WorkerToPrimary =
   /** The worker's message handler is installed: send `init` now (earlier messages could be lost). */
@@ -36,7 +45,13 @@ export type WorkerToPrimary =
   | { type: 'job:done'; id: number; kind: ListKind; outcome: JobOutcome }
   /** Job `id` of `kind` is now asking `server` (a pull, at each server it tries): GET /pull shows it. */
   | { type: 'job:trying'; id: number; kind: ListKind; server: string }
-  | { type: 'metrics:report'; id: number; metrics: MetricsSnapshot };
+  | { type: 'metrics:report'; id: number; metrics: MetricsSnapshot }
+  /** Ask for a transfer slot from peer `server` (pullPerPeerConcurrency); answered by `peer:granted`. */
+  | { type: 'peer:acquire'; id: number; server: string }
+  /** The transfer of slot request `id` is over, or no longer waits: the slot goes back. */
+  | { type: 'peer:release'; id: number }
+  /** This worker started or stopped yielding to its clients (for /status.json). */
+  | { type: 'pull:throttled'; throttled: boolean };
 
 /** Requests a worker makes of the primary, answered by one `rpc:reply` with the same id. */
 export type RpcCall =
@@ -48,7 +63,9 @@ export type RpcCall =
   /** GET /pull, GET /trash: the list's progress, jobs in flight, recent failures. */
   | { method: 'list:progress'; kind: ListKind }
   /** POST /KIND/pause (`paused` true) and /KIND/resume: answered once the state is applied (and stored in Redis, if any). */
-  | { method: 'list:pause'; kind: ListKind; paused: boolean };
+  | { method: 'list:pause'; kind: ListKind; paused: boolean }
+  /** The limits in force, after applying `set` (a validated PUT /pull/limits) when given. */
+  | { method: 'limits'; set: LimitsPatch | null };
 
 export type RpcResult = { ok: true; value: RpcValue } | { ok: false; status: number; message: string };
 
@@ -58,7 +75,8 @@ export type RpcValue =
   | { method: 'list:commit'; accepted: number }
   | { method: 'metrics'; text: string; contentType: string }
   | { method: 'list:progress'; report: ListProgressReport }
-  | { method: 'list:pause'; state: PauseState };
+  | { method: 'list:pause'; state: PauseState }
+  | { method: 'limits'; limits: LimitsInForce };
 
 const PRIMARY_TYPES = new Set<string>([
   'init',
@@ -67,6 +85,8 @@ const PRIMARY_TYPES = new Set<string>([
   'job',
   'job:cancel',
   'metrics:collect',
+  'pull:pacing',
+  'peer:granted',
 ] satisfies PrimaryToWorker['type'][]);
 const WORKER_TYPES = new Set<string>([
   'hello',
@@ -77,6 +97,9 @@ const WORKER_TYPES = new Set<string>([
   'job:done',
   'job:trying',
   'metrics:report',
+  'peer:acquire',
+  'peer:release',
+  'pull:throttled',
 ] satisfies WorkerToPrimary['type'][]);
 
 function hasType(msg: unknown, types: Set<string>): boolean {

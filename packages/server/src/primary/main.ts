@@ -6,6 +6,9 @@ import { volumesOf } from '../volume/create-volume.js';
 import { WorkLists } from '../worklist/work-lists.js';
 import { dispatchRpc, type RpcHandlers } from './rpc-handlers.js';
 import { WorkerPool } from './worker-pool.js';
+import { LiveLimits } from './live-limits.js';
+import { PullPacing } from './pull-pacing.js';
+import { registerLimitMetrics } from '../metrics/limit-metrics.js';
 import { PrimaryMetrics } from './primary-metrics.js';
 import { WorkerMetricsCollector } from './worker-collector.js';
 import { forgetGoneWorkers } from './worker-exits.js';
@@ -58,10 +61,17 @@ export async function runPrimary(configPath: string | undefined): Promise<number
   }
 
   const pool = new WorkerPool(config, log);
-  const lists = new WorkLists(pool, log);
+  const limits = new LiveLimits(config);
+  const pacing = new PullPacing(pool, limits);
+  const lists = new WorkLists(pool, log, limits);
+  lists.onPullBusy((workerId, busy) => pacing.shares.busy(workerId, busy));
+  limits.onChange((source) => {
+    log.info('limits changed', { source, ...limits.view() });
+    lists.limitsChanged();
+  });
   await lists.start();
-  // Resume persisted lists before any worker can take a job (never blocks long on Redis).
-  const redis = RedisSync.fromConfig(config, pool, lists, log);
+  // Resume persisted lists (and live limits) before any worker can take a job (never blocks long on Redis).
+  const redis = RedisSync.fromConfig(config, pool, lists, log, limits);
   const refusal = await redis?.start();
   if (refusal) {
     log.error(`refusing to start: ${refusal.message}`, refusal.fields);
@@ -73,12 +83,23 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     { workers: pool, config: pool, pullQueue: () => lists.queue('pull'), trashQueue: () => lists.queue('trash') },
     collector,
   );
-  forgetGoneWorkers(pool, [(workerId, how) => lists.forgetWorker(workerId, how), (workerId) => collector.forgetWorker(workerId)]);
+  registerLimitMetrics(metrics.registry, () => pacing.status());
+  forgetGoneWorkers(pool, [
+    (workerId, how) => lists.forgetWorker(workerId, how),
+    (workerId) => collector.forgetWorker(workerId),
+    (workerId) => pacing.forgetWorker(workerId),
+  ]);
   const rpcHandlers: RpcHandlers = {
     status: async () => ({
       method: 'status',
-      status: { workers: lists.workerActivity(pool.status()), pullQueue: lists.queue('pull'), trashQueue: lists.queue('trash') },
+      status: {
+        workers: lists.workerActivity(pool.status()),
+        pullQueue: lists.queue('pull'),
+        trashQueue: lists.queue('trash'),
+        pacing: pacing.status(),
+      },
     }),
+    limits: async (call) => ({ method: 'limits', limits: call.set ? limits.set(call.set) : limits.view() }),
     'list:begin': async (call, from) => ({ method: 'list:begin', uploadId: lists.begin(call.kind, from.workerId) }),
     'list:commit': async (call) => ({ method: 'list:commit', accepted: lists.commit(call.uploadId, call.count) }),
     metrics: async () => ({ method: 'metrics', ...(await metrics.scrape()) }),
@@ -98,12 +119,15 @@ export async function runPrimary(configPath: string | undefined): Promise<number
     'job:done': (msg, { workerId }) => lists.jobDone(workerId, msg.kind, msg.id, msg.outcome),
     'job:trying': (msg, { workerId }) => lists.jobTrying(workerId, msg.kind, msg.id, msg.server),
     'metrics:report': (msg, { workerId }) => collector.report(workerId, msg.id, msg.metrics),
+    'peer:acquire': (msg, { workerId }) => pacing.slots.acquire(workerId, msg.id, msg.server),
+    'peer:release': (msg, { workerId }) => pacing.slots.release(workerId, msg.id),
+    'pull:throttled': (msg, { workerId }) => pacing.throttled(workerId, msg.throttled),
   };
 
   // Signals are handled from before the first fork: a SIGTERM that arrives while workers
   // start (the first one may already answer /_health/ping) must stop them cleanly, not kill
   // the primary with the default action and leave the rest to notice on their own.
-  const signals = handleSignals(pool, lists, redis, log);
+  const signals = handleSignals(pool, lists, limits, redis, log);
   log.info('keepstore starting', { listen: config.listen, workers: config.workers, volumes: config.volumes.length, pid: process.pid });
   try {
     await pool.start(messages);
@@ -126,7 +150,7 @@ interface SignalControl {
   ready(): void;
 }
 
-function handleSignals(pool: WorkerPool, lists: WorkLists, redis: RedisSync | null, log: Logger): SignalControl {
+function handleSignals(pool: WorkerPool, lists: WorkLists, limits: LiveLimits, redis: RedisSync | null, log: Logger): SignalControl {
   let stopping = false;
   let started = false;
   let resolveDone!: (code: number) => void;
@@ -148,7 +172,7 @@ function handleSignals(pool: WorkerPool, lists: WorkLists, redis: RedisSync | nu
         resolveDone(1);
       });
   };
-  const reload = reloader(pool, lists, log, () => stopping);
+  const reload = reloader(pool, lists, limits, log, () => stopping);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   let reloadWhenStarted = false;
@@ -176,7 +200,7 @@ function handleSignals(pool: WorkerPool, lists: WorkLists, redis: RedisSync | nu
  * apply it after any reload still in progress: two overlapping pool reloads would each fork a
  * generation of workers and retire the other's.
  */
-function reloader(pool: WorkerPool, lists: WorkLists, log: Logger, stopping: () => boolean): () => void {
+function reloader(pool: WorkerPool, lists: WorkLists, limits: LiveLimits, log: Logger, stopping: () => boolean): () => void {
   let chain: Promise<void> = Promise.resolve();
   return () => {
     const source = pool.currentConfig.source ?? undefined;
@@ -192,6 +216,7 @@ function reloader(pool: WorkerPool, lists: WorkLists, log: Logger, stopping: () 
       .then(async () => {
         if (stopping()) return;
         lists.reconfigure(next);
+        limits.reconfigure(next); // where nothing was set live (PUT /pull/limits wins until cleared)
         await pool.reload(next);
         log.info('reload complete', { workers: next.workers });
       })

@@ -8,9 +8,11 @@ import { Transform, type TransformCallback } from 'node:stream';
  *
  * While our own disk holds the pipeline back, no chunk is asked for either, so a write
  * stalled for longer than `idleMs` also trips it: a volume that slow is worth giving up on.
+ * Time our own pacing holds the stream back (hold() to release()) is not counted.
  */
 export class IdleWatchdog extends Transform {
   #timer: NodeJS.Timeout | null = null;
+  #held = false;
 
   constructor(
     private readonly idleMs: number,
@@ -25,6 +27,17 @@ export class IdleWatchdog extends Transform {
     cb(null, chunk);
   }
 
+  /** Our pacing holds the stream back: no silence counts until release(). */
+  hold(): void {
+    this.#held = true;
+    this.#disarm();
+  }
+
+  release(): void {
+    this.#held = false;
+    if (!this.destroyed && !this.writableFinished) this.#arm();
+  }
+
   override _flush(cb: TransformCallback): void {
     this.#disarm();
     cb();
@@ -36,7 +49,7 @@ export class IdleWatchdog extends Transform {
   }
 
   #arm(): void {
-    if (this.idleMs <= 0) return;
+    if (this.idleMs <= 0 || this.#held) return;
     if (this.#timer) {
       this.#timer.refresh(); // cheaper than clear + set for every 64 KiB chunk
       return;

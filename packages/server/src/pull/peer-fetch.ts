@@ -1,8 +1,10 @@
 import type { Agent } from 'node:http';
 import type { Readable } from 'node:stream';
 import fetch from 'node-fetch';
+import { BandwidthThrottle } from './bandwidth-throttle.js';
 import { IdleWatchdog } from './idle-watchdog.js';
 import type { PeerAgents } from './peer-agents.js';
+import type { PullPacing } from './pacing.js';
 import { redactSignatures } from '../log/redact.js';
 
 /** Options of one GET from a peer. */
@@ -15,6 +17,8 @@ export interface PeerFetchOptions {
   idleTimeoutMs: number;
   /** The worker's keep-alive connections to its peers. */
   agents: PeerAgents;
+  /** The worker's pacing (bandwidth share, yielding, peer slots); none in a bare test. */
+  pacing?: PullPacing | undefined;
 }
 
 /** A peer answered 200: the body, watched for stalls. Consume `stream` or call `abort()`. */
@@ -54,6 +58,19 @@ function isResetBeforeAnswer(err: unknown): boolean {
  * signature) on a refused connection, a timeout or any other status.
  */
 export async function fetchFromPeer(server: string, signedLocator: string, opts: PeerFetchOptions): Promise<PeerBody> {
+  // A slot from this peer first (pullPerPeerConcurrency): waiting for it is not the peer's time.
+  const releaseSlot = (await opts.pacing?.peerSlot(server)) ?? null;
+  try {
+    const body = await fetchBody(server, signedLocator, opts);
+    if (releaseSlot) body.stream.once('close', releaseSlot);
+    return body;
+  } catch (err) {
+    releaseSlot?.();
+    throw err;
+  }
+}
+
+async function fetchBody(server: string, signedLocator: string, opts: PeerFetchOptions): Promise<PeerBody> {
   const controller = new AbortController();
   let reason: string | null = null;
   const cut = (why: string) => {
@@ -97,7 +114,8 @@ export async function fetchFromPeer(server: string, signedLocator: string, opts:
   // consumes the stream (e.g. a wrong Content-Length) from being an unhandled 'error'.
   watchdog.on('error', () => undefined);
   watchdog.on('close', () => body.destroy());
-  const stream = body.pipe(watchdog);
+  const watched = body.pipe(watchdog);
+  const stream = opts.pacing ? paced(watchdog, opts.pacing) : watched;
   const length = res.headers.get('content-length');
   return {
     stream,
@@ -106,4 +124,13 @@ export async function fetchFromPeer(server: string, signedLocator: string, opts:
     abortReason: () => reason,
     abort: () => cut('aborted'),
   };
+}
+
+/** The watchdog's output through the worker's pacing; errors and close travel as between body and watchdog. */
+function paced(watchdog: IdleWatchdog, pacing: PullPacing): Readable {
+  const throttle = new BandwidthThrottle(pacing, watchdog);
+  watchdog.on('error', (err) => throttle.destroy(err));
+  throttle.on('error', () => undefined); // the consumer sees it through its own pipeline
+  throttle.on('close', () => watchdog.destroy());
+  return watchdog.pipe(throttle);
 }

@@ -1,4 +1,5 @@
 import type { ServerFailure } from '../list-progress.js';
+import { LIMIT_VALUES } from '../config/limits.js';
 import { describeError } from '../log/logger.js';
 import { UNKNOWN_FREE_SPACE, placeBlock } from '../volume/placement.js';
 import type { Volume } from '../volume/volume.js';
@@ -21,12 +22,15 @@ type PullJob = Extract<JobSpec, { kind: 'pull' }>;
  * Locators here are `HASH+SIZE` (the primary keeps no hints), so nothing logged is signed.
  */
 export class PullExecutor implements JobExecutor<'pull'> {
-  /** One connection per pull this worker may run at once, to any one peer, kept alive between pulls. */
-  private readonly agents: PeerAgents;
+  /**
+   * Kept-alive connections to peers. The pulls the primary hands this worker (its live
+   * pullConcurrency credit) bound the connections in use to any one peer; the agents' own
+   * bound is the most pullConcurrency may ever be, so a limit raised live never leaves a pull
+   * waiting for a connection (and timing out on it).
+   */
+  private readonly agents = new PeerAgents({ maxSocketsPerPeer: LIMIT_VALUES.pullConcurrency.maxValue ?? 1024 });
 
-  constructor(private readonly ctx: JobContext) {
-    this.agents = new PeerAgents({ maxSocketsPerPeer: ctx.config.pullConcurrency });
-  }
+  constructor(private readonly ctx: JobContext) {}
 
   async run(job: PullJob, cancelled: AbortSignal, trying?: (server: string) => void): Promise<JobOutcome> {
     const started = Date.now();
@@ -68,6 +72,7 @@ export class PullExecutor implements JobExecutor<'pull'> {
       connectTimeoutMs: this.ctx.config.pullConnectTimeout,
       idleTimeoutMs: this.ctx.config.pullIdleTimeout,
       agents: this.agents,
+      pacing: this.ctx.pacing,
     };
     const attempt = async (server: string): Promise<AttemptResult | null> => {
       if (cancelled.aborted) return null;

@@ -78,3 +78,8 @@ export function heartbeatKey(prefix: string, uuid: string): string {
 export function heartbeatPattern(prefix: string): string {
   return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}heartbeat:*`;
 }
+
+/** STRING (JSON: the limits set live, README "Pull pacing"); absent: none. */
+export function limitsKey(prefix: string, uuid: string): string {
+  return `${serverKey(prefix, uuid)}:limits`;
+}

@@ -12,7 +12,8 @@ import { ListPersister } from './list-persister.js';
 import { ListWriter } from './list-writer.js';
 import { PauseStore } from './pause-store.js';
 import { RedisConnection } from './redis-connection.js';
-import { listKeys, pausedKey, type ListKeys } from './redis-keys.js';
+import { limitsKey, listKeys, pausedKey, type ListKeys } from './redis-keys.js';
+import { LimitsStore, type LiveLimitsState } from './limits-store.js';
 import { loadUnfinished } from './resume.js';
 
 /** How long start-up waits for Redis before going on from memory (ms). */
@@ -56,10 +57,11 @@ export class RedisSync {
   /** A claim that failed on a Redis error is tried again after this timer (see tryClaim). */
   private claimRetry: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly limitsStore: LimitsStore | null;
 
   /** The Redis side of the primary, or null when no `redis` is configured (lists in memory only). */
-  static fromConfig(config: KeepstoreConfig, pool: WorkerPool, lists: WorkLists, log: Logger): RedisSync | null {
-    return config.redis ? new RedisSync(config, config.redis, pool, lists, log) : null;
+  static fromConfig(config: KeepstoreConfig, pool: WorkerPool, lists: WorkLists, log: Logger, limits?: LiveLimitsState): RedisSync | null {
+    return config.redis ? new RedisSync(config, config.redis, pool, lists, log, limits) : null;
   }
 
   private constructor(
@@ -68,10 +70,12 @@ export class RedisSync {
     pool: WorkerPool,
     private readonly lists: WorkLists,
     private readonly log: Logger,
+    limits?: LiveLimitsState,
   ) {
     this.conn = new RedisConnection({ target: redis }, log);
     // Nothing is written under our uuid before it is ours (claimed).
     const isUp = (): boolean => this.conn.isUp && this.claimed;
+    this.limitsStore = limits ? new LimitsStore(this.conn.client, limitsKey(redis.keyPrefix, config.uuid), limits, log, isUp) : null;
     const persister = (kind: ListKind): ListPersister =>
       new ListPersister(kind, new ListWriter(this.conn.client, this.keys(kind)), log, { isUp });
     this.persisters = { pull: persister('pull'), trash: persister('trash') };
@@ -102,7 +106,7 @@ export class RedisSync {
       }
       if (this.claimed) {
         await this.pauses.sync(KIND_NAMES); // before any worker can take a job of a paused list
-        await this.resumeAll();
+        await Promise.all([this.resumeAll(), this.limitsStore?.connected(false)]);
       }
     }
     // The connection has already warned about the outage (once); this only says what it means here.
@@ -181,7 +185,7 @@ export class RedisSync {
       if (!this.claimed) return;
     }
     await this.pauses.sync(KIND_NAMES);
-    await this.resumeAll();
+    await Promise.all([this.resumeAll(), this.limitsStore?.connected(recovered)]);
     for (const kind of KIND_NAMES) {
       const p = this.persisters[kind];
       if (p.known && (recovered || p.needsSync)) p.sync();

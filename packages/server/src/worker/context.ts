@@ -10,7 +10,7 @@ export interface WorkerContext extends AppContext, JobContext {}
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
 export class WorkerContext {
-  constructor(parts: AppContext) {
+  constructor(parts: AppContext & Pick<JobContext, 'pacing'>) {
     Object.assign(this, parts);
   }
 }

@@ -17,6 +17,8 @@ export class JobRunner {
     private readonly executors: Executors,
     private readonly send: (msg: WorkerToPrimary) => void,
     private readonly log: Logger,
+    /** Null when a job may start now, else a wait (the yield gate: clients first). */
+    private readonly mayStart: () => Promise<void> | null = () => null,
   ) {}
 
   start(id: number, job: JobSpec): void {
@@ -50,6 +52,8 @@ export class JobRunner {
     try {
       // The executor of the job's own kind: TypeScript cannot pair the two unions by itself.
       const executor = this.executors[job.kind] as JobExecutor<ListKind>;
+      const wait = this.mayStart();
+      if (wait) await wait;
       return await executor.run(job, cancelled, trying);
     } catch (err) {
       // Executors report failures as outcomes; anything thrown here is a bug worth logging loudly.

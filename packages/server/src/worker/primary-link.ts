@@ -1,4 +1,5 @@
 import type { PrimaryLink, ReceivedList } from '../http/app-context.js';
+import type { LimitsPatch } from '../config/limits.js';
 import type { RpcClient } from '../ipc/rpc-client.js';
 import type { ListName } from '../list-progress.js';
 import { uploadList, type SendWithBackpressure } from './list-uploader.js';
@@ -17,6 +18,10 @@ export class ChannelPrimaryLink implements PrimaryLink {
   async metrics() {
     const { text, contentType } = await this.rpc.call({ method: 'metrics' });
     return { text, contentType };
+  }
+
+  async limits(set: LimitsPatch | null) {
+    return (await this.rpc.call({ method: 'limits', set })).limits;
   }
 
   uploadList(list: ReceivedList): Promise<number> {

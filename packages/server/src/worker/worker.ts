@@ -23,6 +23,12 @@ import { WorkerContext } from './context.js';
 import { createExecutors } from './executors.js';
 import { JobRunner } from './job-runner.js';
 import { ChannelPrimaryLink } from './primary-link.js';
+import { RequestLimiter } from '../http/request-limiter.js';
+import { registerPacingMetrics } from '../metrics/pacing-metrics.js';
+import { PeerSlotClient } from './peer-slot-client.js';
+import { createPullPacing } from './pacing-setup.js';
+import type { PullPacer } from './pull-pacer.js';
+import type { YieldGate } from './yield-gate.js';
 
 const send = (msg: WorkerToPrimary): void => {
   if (process.connected) process.send?.(msg);
@@ -40,6 +46,9 @@ export class KeepstoreWorker {
   private stopping = false;
   private background: { stop(): void } | null = null;
   private metrics: WorkerMetrics | null = null;
+  private readonly peerSlots = new PeerSlotClient(send);
+  private pacer: PullPacer | null = null;
+  private gate: YieldGate | null = null;
 
   /** Take this process as a worker: listen to the primary, then say hello (it answers with init). */
   run(): void {
@@ -54,6 +63,7 @@ export class KeepstoreWorker {
     cluster.worker!.exitedAfterDisconnect = true;
     process.on('disconnect', () => {
       this.rpc.close(new KeepError('primary went away: this worker is stopping', 'KEEP_PRIMARY_GONE', 503));
+      this.peerSlots.close();
       this.shutdown('primary gone');
     });
     // SIGINT reaches the whole process group on Ctrl-C: the primary coordinates the stop.
@@ -69,10 +79,19 @@ export class KeepstoreWorker {
     const metrics = (this.metrics = new WorkerMetrics());
     metrics.trackVolumes(metered);
     const primary = new ChannelPrimaryLink(this.rpc, sendWithBackpressure);
-    const ctx = new WorkerContext({ config, index, log, volumes, primary, metrics });
-    const jobs = new JobRunner(createExecutors(ctx), send, log);
+    const limiter = new RequestLimiter(config.maxConcurrentRequests, config.maxQueuedRequests);
+    const {
+      gate,
+      pacer: pacing,
+      mayStart,
+    } = createPullPacing(config, limiter, this.peerSlots, () => (this.worker?.jobs.size ?? 0) > 0, send);
+    this.gate = gate;
+    this.pacer = pacing;
+    registerPacingMetrics(metrics.registry, () => pacing.figures());
+    const ctx = new WorkerContext({ config, index, log, volumes, primary, metrics, pacing });
+    const jobs = new JobRunner(createExecutors(ctx), send, log, mayStart);
     this.background = startBackgroundTasks(ctx, sweeps);
-    const app = createApp(ctx);
+    const app = createApp(ctx, limiter);
     const { host, port } = listenHostPort(config.listen);
     const server = createHttpServer(app).listen(port, host);
     await new Promise<void>((resolve, reject) => {
@@ -93,6 +112,7 @@ export class KeepstoreWorker {
     const { server, jobs, ctx } = this.worker;
     const { log } = ctx;
     this.background?.stop();
+    this.gate?.stop(); // jobs waiting at the gate go on (and finish) rather than wait for clients
     log.info('worker stopping', { reason, jobsInFlight: jobs.size });
     const timer = setTimeout(() => {
       log.warn('grace period over, closing remaining connections');
@@ -136,6 +156,8 @@ export class KeepstoreWorker {
     'job:cancel': (msg) => this.worker?.jobs.cancel(msg.kind, msg.id),
     shutdown: () => this.shutdown('shutdown'),
     'rpc:reply': (msg) => void this.rpc.handle(msg),
+    'pull:pacing': (msg) => this.pacer?.set(msg.bandwidth, msg.perPeerConcurrency),
+    'peer:granted': (msg) => this.peerSlots.granted(msg.id),
     'metrics:collect': (msg) => {
       void (this.metrics?.snapshot() ?? Promise.resolve([])).then((snapshot) =>
         send({ type: 'metrics:report', id: msg.id, metrics: snapshot }),

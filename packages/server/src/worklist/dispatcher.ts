@@ -1,3 +1,4 @@
+import type { Limits } from '../config/limits.js';
 import type { Logger } from '../log/logger.js';
 import { PendingRequests } from '../ipc/pending.js';
 import type { WorkerExit, WorkersView as WorkerPool } from '../ipc/workers.js';
@@ -9,6 +10,11 @@ import { WorkList, type Job } from './work-list.js';
 
 /** Worker deaths while running one job after which the job is dropped as the likely cause. */
 const MAX_DEATHS = 3;
+
+/** The limits in force, read on every pump (they change live). */
+export interface LimitsSource {
+  current(): Limits;
+}
 
 /** A job sent to a worker: what the request of that id carries. */
 interface SentJob {
@@ -46,12 +52,15 @@ export class Dispatcher {
   private readonly outcomeListeners: OutcomeListener[] = [];
   /** Job id -> how many workers died while running it (see withoutPoison). */
   private readonly deaths = new Map<number, number>();
+  /** Hears a worker process start its first job in flight (true, before the job is sent) and finish its last (false). */
+  private busyListener: (workerId: number, busy: boolean) => void = () => undefined;
 
   constructor(
     private readonly pool: WorkerPool,
     private readonly spec: ListKindSpec,
     space: VolumeSpace,
     private readonly log: Logger,
+    private readonly limits: LimitsSource,
   ) {
     this.list = new WorkList(itemHooks(log, spec, (item) => spec.route(item, pool.currentConfig, space)));
     this.enabled = spec.enabled(pool.currentConfig);
@@ -115,6 +124,11 @@ export class Dispatcher {
     return [...this.sent.values()];
   }
 
+  /** Follow which worker processes have jobs in flight (the pull bandwidth is shared among them). */
+  onBusy(listener: (workerId: number, busy: boolean) => void): void {
+    this.busyListener = listener;
+  }
+
   /** Jobs in flight per worker index, for /status.json. */
   runningByWorker(): Map<number, Job<ListItem>[]> {
     const byIndex = new Map<number, Job<ListItem>[]>();
@@ -126,7 +140,7 @@ export class Dispatcher {
   pump(): void {
     if (!this.enabled || this.paused) return;
     for (const { index, workerId, volumes } of this.pool.listening()) {
-      const limit = this.spec.concurrency(this.pool.currentConfig);
+      const limit = this.spec.concurrency(this.limits.current());
       while (this.pending.waitingOn(workerId) < limit) {
         const job = this.list.take(volumes);
         if (!job) break;
@@ -144,6 +158,7 @@ export class Dispatcher {
   /** Send `job` to worker process `workerId` as a request answered by `job:done`; false if not delivered. */
   private send(job: Job<ListItem>, workerId: number, index: number): boolean {
     let delivered = false;
+    if (this.pending.waitingOn(workerId) === 0) this.busyListener(workerId, true);
     const reply = this.pending.request(
       [workerId],
       (peer, id) => {
@@ -154,6 +169,8 @@ export class Dispatcher {
       { timeoutMs: null, onGone: 'fail' },
       () => new Error('worker gone'),
     );
+    // Not delivered: the worker is gone (its exit may already have been handled), so not busy either.
+    if (!delivered && this.pending.waitingOn(workerId) === 0) this.busyListener(workerId, false);
     reply.then(
       ([outcome]) => {
         if (outcome) this.onDone(job, outcome);
@@ -169,6 +186,7 @@ export class Dispatcher {
     if (this.sent.get(id)?.workerId !== workerId) return; // late (the worker was forgotten) or foreign
     this.sent.delete(id);
     this.pending.answer(id, workerId, outcome);
+    if (this.pending.waitingOn(workerId) === 0) this.busyListener(workerId, false);
   }
 
   /** Worker process `workerId` says job request `id` now asks `server`. */
@@ -190,6 +208,7 @@ export class Dispatcher {
    */
   takeBack(workerId: number, how: WorkerExit): void {
     const unanswered = this.pending.forget(workerId, new Error(`worker ${how}`));
+    this.busyListener(workerId, false);
     const jobs = new Map<number, Job<ListItem>>();
     let index: number | undefined;
     for (const id of unanswered) {

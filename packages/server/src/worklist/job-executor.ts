@@ -1,6 +1,7 @@
 import type { KeepstoreConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
+import type { PullPacing } from '../pull/pacing.js';
 import type { VolumeSet } from '../volume/volume-set.js';
 import type { JobOutcome, JobSpec, ListKind } from './list-wire.js';
 
@@ -11,6 +12,8 @@ export interface JobContext {
   readonly volumes: VolumeSet;
   /** Request and volume counters; absent in tests that build a bare executor. */
   readonly metrics?: WorkerMetrics;
+  /** How pulls pace their transfers (README "Pull pacing"); absent in tests that build a bare executor. */
+  readonly pacing?: PullPacing;
 }
 
 /**

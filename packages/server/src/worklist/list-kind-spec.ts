@@ -1,4 +1,5 @@
 import type { KeepstoreConfig } from '../config/config.js';
+import type { Limits } from '../config/limits.js';
 import type { JobSpec, ListItem, ListKind } from './list-wire.js';
 import type { VolumeSpace } from './volume-space.js';
 import type { Route } from './work-list.js';
@@ -38,8 +39,8 @@ export interface ListKindSpec<E = unknown, I extends ListItem = ListItem> {
   route(item: I, config: KeepstoreConfig, space: VolumeSpace): Route;
   /** The job a worker runs for the item on `volume`. */
   toJob(item: I, volume: string, serverLists: readonly (readonly string[])[]): JobSpec;
-  /** Jobs in flight per worker (read on each pump, so a reload applies). */
-  concurrency(config: KeepstoreConfig): number;
+  /** Jobs in flight per worker (read on each pump, so a live change or a reload applies). */
+  concurrency(limits: Limits): number;
   /** Are jobs handed out at all (a trash list is kept but not run while blobTrash is off)? */
   enabled(config: KeepstoreConfig): boolean;
 }

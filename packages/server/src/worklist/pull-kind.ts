@@ -46,6 +46,6 @@ export const PULL_KIND: ListKindSpec<PullEntry, PullItem> = {
     volume,
     pinned: itemMount(item) !== null,
   }),
-  concurrency: (config) => config.pullConcurrency,
+  concurrency: (limits) => limits.pullConcurrency,
   enabled: () => true,
 };

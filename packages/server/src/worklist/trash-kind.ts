@@ -49,6 +49,6 @@ export const TRASH_KIND: ListKindSpec<TrashEntry, TrashItem> = {
     plainInt64(String(itemBlockMtime(item))) ? { key: `${itemMount(item)}`, probe: [locator, '0', itemMount(item)] } : null,
   route: (item, config) => routeTrash(item, config),
   toJob: (item, volume) => ({ kind: 'trash', locator: itemLocator(item), blockMtime: itemBlockMtime(item), volume }),
-  concurrency: (config) => config.trashConcurrency,
+  concurrency: (limits) => limits.trashConcurrency,
   enabled: (config) => config.blobTrash,
 };

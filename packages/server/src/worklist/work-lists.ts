@@ -1,9 +1,10 @@
 import type { KeepstoreConfig } from '../config/config.js';
+import { limitsOf } from '../config/limits.js';
 import type { QueueStats, WorkerStatus } from '../status.js';
 import type { WorkerExit, WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { Logger } from '../log/logger.js';
 import type { ListProgressReport, ProgressFigures } from '../list-progress.js';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, type LimitsSource } from './dispatcher.js';
 import { KIND_NAMES, LIST_KINDS } from './list-kinds.js';
 import { itemLocator, type JobOutcome, type ListBatch, type ListKind, type ListSnapshot } from './list-wire.js';
 import { ListMonitor } from './list-monitor.js';
@@ -34,9 +35,11 @@ export class WorkLists {
   constructor(
     pool: WorkerPool,
     private readonly log: Logger,
+    /** Default: the config in force (no live limits). */
+    limits: LimitsSource = { current: () => limitsOf(pool.currentConfig) },
   ) {
     this.space = new VolumeSpace(pool.currentConfig.volumes);
-    const dispatcher = (kind: ListKind): Dispatcher => new Dispatcher(pool, LIST_KINDS[kind], this.space, log);
+    const dispatcher = (kind: ListKind): Dispatcher => new Dispatcher(pool, LIST_KINDS[kind], this.space, log, limits);
     this.dispatchers = { pull: dispatcher('pull'), trash: dispatcher('trash') };
     this.monitors = { pull: new ListMonitor('pull', this.dispatchers.pull), trash: new ListMonitor('trash', this.dispatchers.trash) };
   }
@@ -53,6 +56,16 @@ export class WorkLists {
   reconfigure(config: KeepstoreConfig): void {
     this.space.setVolumes(config.volumes);
     for (const kind of KIND_NAMES) this.dispatchers[kind].setEnabled(LIST_KINDS[kind].enabled(config));
+  }
+
+  /** The limits in force changed: a raised concurrency takes effect at once. */
+  limitsChanged(): void {
+    for (const kind of KIND_NAMES) this.dispatchers[kind].pump();
+  }
+
+  /** Follow which worker processes have pulls in flight (see Dispatcher.onBusy). */
+  onPullBusy(listener: (workerId: number, busy: boolean) => void): void {
+    this.dispatchers.pull.onBusy(listener);
   }
 
   onReplaced(listener: (list: ListSnapshot) => void): void {

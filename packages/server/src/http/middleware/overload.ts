@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { OverloadedError, TooManyRequestsError } from '../../errors.js';
 import type { ClientLimiter } from '../client-limiter.js';
 import { refuseBody } from '../lingering-close.js';
@@ -15,9 +15,14 @@ import type { RequestLimiter } from '../request-limiter.js';
  * exactly once; a request that is still waiting when its client goes away leaves the queue
  * and gives its client's place back. A refused request is answered without reading its body
  * (refuseBody: `Connection: close`, lingering): draining it to reuse the connection would
- * spend the bandwidth that overload protection is meant to save.
+ * spend the bandwidth that overload protection is meant to save. A `background` request (a
+ * peer pulling from us) waits behind every client's.
  */
-export function overloadGuard(limiter: RequestLimiter, clients: ClientLimiter): RequestHandler {
+export function overloadGuard(
+  limiter: RequestLimiter,
+  clients: ClientLimiter,
+  background: (req: Request) => boolean = () => false,
+): RequestHandler {
   return (req, res, next) => {
     const address = req.socket.remoteAddress ?? '';
     if (!clients.enter(address)) {
@@ -45,7 +50,7 @@ export function overloadGuard(limiter: RequestLimiter, clients: ClientLimiter): 
       }
       res.once('close', release);
       next();
-    });
+    }, background(req));
     switch (admission.kind) {
       case 'run':
         res.once('close', release);

@@ -5,7 +5,8 @@ import type { AppContext } from '../app-context.js';
 
 /**
  * GET /status.json: the operator view. Volumes (with free space, as this worker sees them) and
- * the cluster view from the primary: workers with their volumes, the pull and trash queues.
+ * the cluster view from the primary: workers with their volumes, the pull and trash queues,
+ * the limits in force and who is throttled (README "Pull pacing").
  */
 export function statusRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -28,6 +29,8 @@ export function statusRoutes(ctx: AppContext): Router {
       workers: status.workers,
       pullQueue: status.pullQueue,
       trashQueue: { ...status.trashQueue, enabled: ctx.config.blobTrash },
+      limits: status.pacing.limits,
+      throttle: { workers: status.pacing.workers, peerSlots: status.pacing.peerSlots },
       servedBy: ctx.index,
     });
   });
