@@ -74,6 +74,8 @@ export interface PullQueue {
   failed: number;
   listAgeSeconds: number;
   listSize: number;
+  /** Pacing holds the list back now (README "Pull pacing"). */
+  throttled?: boolean;
 }
 
 export interface StatusJson {

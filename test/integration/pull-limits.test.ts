@@ -63,8 +63,12 @@ test('pullBandwidth is held over the whole list, shared by the workers pulling',
   const blocks = blocksOn(8, size); // 16 MiB: about 5 s at the limit
   const total = blocks.length * size;
   const bytesBefore = await metric('keepstore_pull_bytes_total');
+  assert.equal((await getStatus(target)).pullQueue.throttled, false, 'nothing pulling: not throttled');
   const started = Date.now();
-  const queue = await runPullList(target, pullEntriesFrom(peer.url, blocks), 60_000);
+  const running = runPullList(target, pullEntriesFrom(peer.url, blocks), 60_000);
+  // While the workers share the limit, the queue says so (/status.json and the heartbeat).
+  await waitFor(async () => (await getStatus(target)).pullQueue.throttled === true, 30_000, 'pullQueue.throttled while pulling');
+  const queue = await running;
   const seconds = (Date.now() - started) / 1000;
   assert.equal(queue.failed, 0);
   // Faster than the limit allows is the failure: each worker's bucket may start with a burst
@@ -78,6 +82,7 @@ test('pullBandwidth is held over the whole list, shared by the workers pulling',
   assert.ok((await metric('keepstore_pull_bytes_total')) - bytesBefore >= total, 'keepstore_pull_bytes_total counts the bytes pulled');
   assert.ok((await metric('keepstore_pull_throttled_seconds_total', { reason: 'bandwidth' })) > 0, 'and the time held back');
   assert.equal((await putLimits({ pullBandwidth: null })).status, 200);
+  assert.equal((await getStatus(target)).pullQueue.throttled, false, 'the list is done: not throttled any more');
 });
 
 test('pullPerPeerConcurrency is what the peer sees, set and lifted live without a restart', async () => {

@@ -48,6 +48,11 @@ export class BandwidthShares {
     }
   }
 
+  /** Whether a pullBandwidth limit is being shared by workers pulling now. */
+  get limiting(): boolean {
+    return this.#busy.size > 0 && this.limits().pullBandwidth > 0;
+  }
+
   /** The share worker process `workerId` pulls at (bytes/s; 0: unlimited or not pulling). */
   shareOf(workerId: number): number {
     return this.#busy.has(workerId) ? (this.#told.get(workerId)?.bandwidth ?? 0) : 0;

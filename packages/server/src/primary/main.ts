@@ -65,6 +65,7 @@ export async function runPrimary(configPath: string | undefined): Promise<number
   const pacing = new PullPacing(pool, limits);
   const lists = new WorkLists(pool, log, limits);
   lists.onPullBusy((workerId, busy) => pacing.shares.busy(workerId, busy));
+  lists.reportThrottled((kind) => pacing.holdsBack(kind));
   limits.onChange((source) => {
     log.info('limits changed', { source, ...limits.view() });
     lists.limitsChanged();

@@ -1,5 +1,6 @@
 import type { Workers } from '../ipc/workers.js';
 import type { PacingStatus } from '../status.js';
+import type { ListKind } from '../worklist/list-wire.js';
 import { BandwidthShares } from './bandwidth-shares.js';
 import type { LiveLimits } from './live-limits.js';
 import { PeerSlots } from './peer-slots.js';
@@ -35,6 +36,15 @@ export class PullPacing {
   throttled(workerId: number, throttled: boolean): void {
     if (throttled) this.#throttled.add(workerId);
     else this.#throttled.delete(workerId);
+  }
+
+  /**
+   * Whether pacing holds list `kind` back now (the fleet view's "throttled"): a worker yields
+   * to its clients (pull and trash jobs wait), or, for pulls, a pullBandwidth limit is shared
+   * by the workers pulling.
+   */
+  holdsBack(kind: ListKind): boolean {
+    return this.#throttled.size > 0 || (kind === 'pull' && this.shares.limiting);
   }
 
   /** Worker process `workerId` is gone: its share, slots and state go with it. */

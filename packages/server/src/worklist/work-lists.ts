@@ -11,12 +11,16 @@ import { ListMonitor } from './list-monitor.js';
 import { ListUploads } from './list-uploads.js';
 import { VolumeSpace } from './volume-space.js';
 
-/** A list's queue as /status.json and the heartbeat show it: `paused` by the operator, the current list's `progress`. */
+/**
+ * A list's queue as /status.json and the heartbeat show it: `paused` by the operator,
+ * `throttled` by pacing (README "Pull pacing"), the current list's `progress`.
+ */
 export type QueueView = QueueStats & {
   listAgeSeconds: number;
   listSize: number;
   enabled: boolean;
   paused: boolean;
+  throttled: boolean;
   progress: ProgressFigures;
 };
 
@@ -29,6 +33,7 @@ export class WorkLists {
   private readonly monitors: Record<ListKind, ListMonitor>;
   private readonly uploads = new ListUploads();
   private readonly space: VolumeSpace;
+  private throttled: (kind: ListKind) => boolean = () => false;
   /** Observers of accepted lists (e.g. Redis persistence). */
   private readonly replacedListeners: Array<(list: ListSnapshot) => void> = [];
 
@@ -136,7 +141,15 @@ export class WorkLists {
 
   queue(kind: ListKind): QueueView {
     const d = this.dispatchers[kind];
-    return { ...d.list.stats(), enabled: d.isEnabled, paused: d.isPaused, progress: this.monitors[kind].figures() };
+    const stats = d.list.stats();
+    // Only a list with work left is held back (an idle worker's event loop may lag too).
+    const throttled = stats.queued + stats.inProgress > 0 && this.throttled(kind);
+    return { ...stats, enabled: d.isEnabled, paused: d.isPaused, throttled, progress: this.monitors[kind].figures() };
+  }
+
+  /** Where queue() learns whether pacing holds a list back (the primary's pull pacing). */
+  reportThrottled(source: (kind: ListKind) => boolean): void {
+    this.throttled = source;
   }
 
   /** GET /pull, GET /trash: progress, jobs in flight, recent failures. */
