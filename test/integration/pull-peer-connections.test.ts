@@ -147,6 +147,28 @@ test('a pull waiting for a peer slot gives it up when cancelled: the request is 
   ]);
 });
 
+test('a body given up unread gives its peer slot back, also when all of it had arrived', async () => {
+  const p = await peer();
+  const b = makeBlock(1000);
+  p.serve(b.hash, b.data);
+  const sent: WorkerToPrimary[] = [];
+  const slots: PeerSlotClient = new PeerSlotClient((msg) => {
+    sent.push(msg);
+    if (msg.type === 'peer:acquire') queueMicrotask(() => slots.granted(msg.id)); // a primary with room
+  });
+  const pacing = new PullPacer(null, slots);
+  pacing.set(0, 1);
+  const body = await fetchFromPeer(p.url, b.locator, { ...options(2), pacing });
+  // As when store() refuses before reading (a full target): the small body has all come in by then.
+  await new Promise((r) => setTimeout(r, 200));
+  body.abort();
+  await waitFor(() => sent.some((m) => m.type === 'peer:release'), 2000, 'the slot given back');
+  assert.deepEqual(sent, [
+    { type: 'peer:acquire', id: 1, server: p.url },
+    { type: 'peer:release', id: 1 },
+  ]);
+});
+
 test('a keepstore pulling a list from one peer opens at most pullConcurrency connections to it', async () => {
   const p = await peer();
   const ks = await startKeepstore({ workers: 1, volumeCount: 1, config: { pullConcurrency: 2 } });

@@ -129,7 +129,12 @@ async function fetchBody(server: string, signedLocator: string, opts: PeerFetchO
     signal: controller.signal,
     contentLength: length !== null && /^\d+$/.test(length) ? Number(length) : null,
     abortReason: () => reason,
-    abort: () => cut('aborted'),
+    abort: () => {
+      cut('aborted');
+      // A body that had all arrived is past the signal's reach (node-fetch stops listening at
+      // its end): destroying the stream is what closes it, and gives its peer slot back.
+      stream.destroy();
+    },
   };
 }
 
