@@ -3,6 +3,8 @@
  * pulls reuse kept-alive connections, no more than the bound are open to one peer, idle ones
  * are closed, the connect and idle timeouts still hold, and a kept-alive connection the peer
  * closes just as it is reused costs a retry, not the pull. A fake peer counts TCP connections.
+ * Peer slots (pullPerPeerConcurrency) on the same path: a wait given up when the pull is
+ * cancelled, a slot given back when the body is done or given up unread.
  */
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
