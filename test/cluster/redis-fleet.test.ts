@@ -76,6 +76,7 @@ test('fleet shows the three live keepstores, URL first, with their queues', asyn
       'paused',
       'progress',
       'queued',
+      'throttled',
     ]);
   }
   const other = await fleet('--redis', redisServer.url, '--key-prefix', 'someone-else:');
