@@ -4,22 +4,16 @@
  * to a file (info level, one access-log line per request, as in production); the bench does
  * not parse them, so it spends no CPU on them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { childPids } from './proc-stats.ts';
+import { serverProcess, type ServerProcess } from './server-process.ts';
 
 export const BENCH_MGMT_TOKEN = 'bench-management-token';
 export const BENCH_SIGNING_KEY = 'bench-signing-key-0123456789abcdefghijklmnopqrstuvwxyz';
 
-export interface Keepstore {
-  proc: ChildProcess;
-  url: string;
-  /** The primary and its workers, for RSS and CPU sampling. */
-  processes(): Promise<Array<{ label: string; pid: number }>>;
-  stop(): Promise<void>;
-}
+export type Keepstore = ServerProcess;
 
 export interface StartOptions {
   repoRoot: string;
@@ -51,8 +45,8 @@ export async function startKeepstore(opts: StartOptions): Promise<Keepstore> {
   const bin = path.join(opts.repoRoot, 'packages/server/bin/keepstore.js');
   const proc = spawn(process.execPath, [bin, '--config', configPath], { stdio: ['ignore', 'ignore', logFd] });
   closeSync(logFd);
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${opts.port}`;
+  const server = serverProcess(proc, url);
   const deadline = Date.now() + 30_000;
   for (;;) {
     // Ready when every worker listens (the first one alone already answers /_health/ping).
@@ -64,16 +58,5 @@ export async function startKeepstore(opts: StartOptions): Promise<Keepstore> {
     if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`keepstore did not start (see ${opts.dir})`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    proc,
-    url,
-    async processes() {
-      const workers = await childPids(proc.pid!);
-      return [{ label: 'primary', pid: proc.pid! }, ...workers.map((pid, i) => ({ label: `worker ${i}`, pid }))];
-    },
-    async stop() {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return server;
 }

@@ -1,6 +1,6 @@
 // The list control routes in-process, through the fake primary: GET /pull and /trash relay
 // the primary's report, POST /KIND/pause and /resume ask it once and answer its state, and
-// input they do not take is refused before the primary is asked.
+// input they do not take is refused before the primary is asked (GET and PUT /pull/limits too).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type InProcessApp, startInProcessApp } from '../helpers/in-process-app.ts';
@@ -45,4 +45,26 @@ test('a body or a query parameter: 400 naming it, and the primary is not asked',
   assert.equal(withToken.status, 200, 'api_token is the one parameter taken');
   assert.equal(app.primary.calls.length, calls + 1);
   assert.deepEqual(app.primary.paused, { pull: false, trash: false });
+});
+
+test('GET and PUT /pull/limits refuse a query parameter (and GET a body) with a 400 naming it; nothing is asked or set', async () => {
+  const calls = app.primary.calls.length;
+  const before = { ...app.primary.status.pacing.limits };
+  const getWithQuery = await request(`${app.url}/pull/limits?pullBandwidth=5`, { headers: admin });
+  assert.equal(getWithQuery.status, 400);
+  assert.equal(getWithQuery.body.toString(), 'unknown parameter "pullBandwidth": GET /pull/limits takes none\n');
+  const getWithBody = await request(`${app.url}/trash/limits`, { headers: admin, body: '{"trashConcurrency": 2}' });
+  assert.equal(getWithBody.status, 400);
+  assert.equal(getWithBody.body.toString(), 'GET /trash/limits takes no body\n');
+  const putWithQuery = await request(`${app.url}/pull/limits?pullConcurrency=2`, {
+    method: 'PUT',
+    headers: admin,
+    body: '{"pullBandwidth": 1000}',
+  });
+  assert.equal(putWithQuery.status, 400);
+  assert.equal(putWithQuery.body.toString(), 'unknown parameter "pullConcurrency": PUT /pull/limits takes none\n');
+  assert.equal(app.primary.calls.length, calls);
+  assert.deepEqual(app.primary.status.pacing.limits, before);
+  const plain = await request(`${app.url}/pull/limits?api_token=${ROOT_TOKEN}`);
+  assert.equal(plain.status, 200, 'api_token is the one parameter taken');
 });

@@ -3,12 +3,17 @@
  * pulls reuse kept-alive connections, no more than the bound are open to one peer, idle ones
  * are closed, the connect and idle timeouts still hold, and a kept-alive connection the peer
  * closes just as it is reused costs a retry, not the pull. A fake peer counts TCP connections.
+ * Peer slots (pullPerPeerConcurrency) on the same path: a wait given up when the pull is
+ * cancelled, a slot given back when the body is done or given up unread.
  */
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
 import { after, test } from 'node:test';
 import { PeerAgents } from '../../packages/server/src/pull/peer-agents.ts';
 import { fetchFromPeer, PeerFetchError, type PeerFetchOptions } from '../../packages/server/src/pull/peer-fetch.ts';
+import type { WorkerToPrimary } from '../../packages/server/src/ipc/messages.ts';
+import { PeerSlotClient } from '../../packages/server/src/worker/peer-slot-client.ts';
+import { PullPacer } from '../../packages/server/src/worker/pull-pacer.ts';
 import { startFakePeer, type FakePeer } from '../helpers/fake-peer.ts';
 import { makeBlock } from '../helpers/keep-http.ts';
 import { startKeepstore, waitFor } from '../helpers/keepstore-process.ts';
@@ -112,6 +117,58 @@ test('a connection cut on its first request is not retried: the peer failed', as
   p.releaseStalled();
   await assert.rejects(pending, (err) => err instanceof PeerFetchError && /request failed: ECONNRESET/.test(err.message));
   assert.equal(p.requests(b.hash), 1);
+});
+
+test('a pull waiting for a peer slot gives it up when cancelled: the request is withdrawn, the peer never asked', async () => {
+  const p = await peer();
+  const b = makeBlock(1000);
+  p.serve(b.hash, b.data);
+  const sent: WorkerToPrimary[] = [];
+  const slots = new PeerSlotClient((msg) => sent.push(msg));
+  const pacing = new PullPacer(null, slots);
+  pacing.set(0, 1); // pullPerPeerConcurrency 1: every transfer asks the primary (here: nobody grants)
+  const cancelled = new AbortController();
+  const pending = fetchFromPeer(p.url, b.locator, { ...options(2), pacing, cancelled: cancelled.signal });
+  cancelled.abort();
+  await assert.rejects(pending, (err: unknown) => err instanceof PeerFetchError && /waiting for a peer slot/.test(err.message));
+  assert.deepEqual(sent, [
+    { type: 'peer:acquire', id: 1, server: p.url },
+    { type: 'peer:release', id: 1 }, // the primary drops it from its queue (or frees what it granted meanwhile)
+  ]);
+  slots.granted(1); // a grant that crossed the withdrawal starts nothing
+  assert.equal(p.requests(b.hash), 0);
+
+  // Granted, the slot goes back once when the body is done.
+  const granted = fetchFromPeer(p.url, b.locator, { ...options(2), pacing, cancelled: new AbortController().signal });
+  slots.granted(2);
+  assert.ok((await buffer((await granted).stream)).equals(b.data));
+  await waitFor(() => sent.length === 4, 2000, 'the slot released');
+  assert.deepEqual(sent.slice(2), [
+    { type: 'peer:acquire', id: 2, server: p.url },
+    { type: 'peer:release', id: 2 },
+  ]);
+});
+
+test('a body given up unread gives its peer slot back, also when all of it had arrived', async () => {
+  const p = await peer();
+  const b = makeBlock(1000);
+  p.serve(b.hash, b.data);
+  const sent: WorkerToPrimary[] = [];
+  const slots: PeerSlotClient = new PeerSlotClient((msg) => {
+    sent.push(msg);
+    if (msg.type === 'peer:acquire') queueMicrotask(() => slots.granted(msg.id)); // a primary with room
+  });
+  const pacing = new PullPacer(null, slots);
+  pacing.set(0, 1);
+  const body = await fetchFromPeer(p.url, b.locator, { ...options(2), pacing });
+  // As when store() refuses before reading (a full target): the small body has all come in by then.
+  await new Promise((r) => setTimeout(r, 200));
+  body.abort();
+  await waitFor(() => sent.some((m) => m.type === 'peer:release'), 2000, 'the slot given back');
+  assert.deepEqual(sent, [
+    { type: 'peer:acquire', id: 1, server: p.url },
+    { type: 'peer:release', id: 1 },
+  ]);
 });
 
 test('a keepstore pulling a list from one peer opens at most pullConcurrency connections to it', async () => {

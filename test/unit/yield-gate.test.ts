@@ -34,6 +34,16 @@ test('the gate closes while clients queue and lets waiting work go when they dra
   let bounded = false;
   await gate.whenOpen(50).then(() => (bounded = true));
   assert.ok(bounded, 'a bounded wait ends by itself');
+  await Promise.all(Array.from({ length: 100 }, () => gate.whenOpen(20)));
+  assert.equal(gate.closed, true);
+  assert.equal(gate.waiting, 0, 'bounded waits that ended are not kept while the gate stays closed');
+  const held = gate.whenOpen(60_000);
+  assert.equal(gate.waiting, 1);
+  queued = 0;
+  await held; // opening ends it (and its timer) long before its bound
+  assert.equal(gate.waiting, 0);
+  queued = 1;
+  await waitFor(() => gate.closed, 5_000, 'the gate to close once more');
   gate.stop();
   await gate.whenOpen(); // stopped: never holds anything again
 });

@@ -2,6 +2,10 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { IdleDirection, LimiterStats, RequestSummary } from './http-figures.js';
 import type { MeteredVolume } from './metered-volume.js';
 
+/** Distinct peers with their own `keepstore_pull_peer_failures_total` series; the rest are `other`. */
+export const MAX_PEERS_LABELLED = 1000;
+const OTHER_PEERS = 'other';
+
 /** One process's metrics as prom-client serialises them; the primary sums these across workers. */
 export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
@@ -27,6 +31,7 @@ export class WorkerMetrics {
   #bytesOut = 0;
   readonly #idleTimeouts: Counter<'direction'>;
   readonly #peerFailures: Counter<'peer'>;
+  readonly #peersLabelled = new Set<string>();
   readonly #duration: Histogram<'method' | 'code'>;
   #volumes: readonly MeteredVolume[] = [];
   readonly #corruptCopies = new Map<string, number>();
@@ -47,7 +52,7 @@ export class WorkerMetrics {
       labelNames: ['direction'],
       registers: [this.registry],
     });
-    // Labelled by the server URL as pull lists name it: the cluster's keepstores, a bounded set.
+    // Labelled by the server URL as pull lists name it: the cluster's keepstores (bounded: see countPullPeerFailure).
     this.#peerFailures = new Counter({
       name: 'keepstore_pull_peer_failures_total',
       help: 'Pull attempts a peer failed (unreachable, timeout, non-200, wrong or short body), by server URL.',
@@ -76,8 +81,17 @@ export class WorkerMetrics {
     this.#idleTimeouts.inc({ direction });
   };
 
-  /** A pull asked `peer` for a block and did not get it (the pull goes on to the next server). */
+  /**
+   * A pull asked `peer` for a block and did not get it (the pull goes on to the next server).
+   * Past MAX_PEERS_LABELLED distinct peers (a list naming servers by the thousand is not a
+   * cluster's keepstores), the rest count under `peer="other"`: a series per URL would grow
+   * every scrape without bound.
+   */
   countPullPeerFailure(peer: string): void {
+    if (!this.#peersLabelled.has(peer)) {
+      if (this.#peersLabelled.size >= MAX_PEERS_LABELLED) return this.#peerFailures.inc({ peer: OTHER_PEERS });
+      this.#peersLabelled.add(peer);
+    }
     this.#peerFailures.inc({ peer });
   }
 

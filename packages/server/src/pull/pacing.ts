@@ -8,6 +8,9 @@ export interface PullPacing {
    * first (the bandwidth share is spent, or the worker is yielding to its clients).
    */
   hold(bytes: number): Promise<void> | null;
-  /** A transfer slot from peer `server` (pullPerPeerConcurrency): null when unlimited, else its release once granted. */
-  peerSlot(server: string): Promise<() => void> | null;
+  /**
+   * A transfer slot from peer `server` (pullPerPeerConcurrency): null when unlimited, else its
+   * release once granted. Rejects when `cancelled` aborts first (the request leaves the queue).
+   */
+  peerSlot(server: string, cancelled?: AbortSignal): Promise<() => void> | null;
 }

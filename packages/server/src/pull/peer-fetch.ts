@@ -19,6 +19,8 @@ export interface PeerFetchOptions {
   agents: PeerAgents;
   /** The worker's pacing (bandwidth share, yielding, peer slots); none in a bare test. */
   pacing?: PullPacing | undefined;
+  /** The pull's entry left the list: a wait for a peer slot is given up (PeerFetchError). */
+  cancelled?: AbortSignal | undefined;
 }
 
 /** A peer answered 200: the body, watched for stalls. Consume `stream` or call `abort()`. */
@@ -59,7 +61,12 @@ function isResetBeforeAnswer(err: unknown): boolean {
  */
 export async function fetchFromPeer(server: string, signedLocator: string, opts: PeerFetchOptions): Promise<PeerBody> {
   // A slot from this peer first (pullPerPeerConcurrency): waiting for it is not the peer's time.
-  const releaseSlot = (await opts.pacing?.peerSlot(server)) ?? null;
+  let releaseSlot: (() => void) | null;
+  try {
+    releaseSlot = (await opts.pacing?.peerSlot(server, opts.cancelled)) ?? null;
+  } catch (err) {
+    throw new PeerFetchError((err as Error).message);
+  }
   try {
     const body = await fetchBody(server, signedLocator, opts);
     if (releaseSlot) body.stream.once('close', releaseSlot);
@@ -122,7 +129,12 @@ async function fetchBody(server: string, signedLocator: string, opts: PeerFetchO
     signal: controller.signal,
     contentLength: length !== null && /^\d+$/.test(length) ? Number(length) : null,
     abortReason: () => reason,
-    abort: () => cut('aborted'),
+    abort: () => {
+      cut('aborted');
+      // A body that had all arrived is past the signal's reach (node-fetch stops listening at
+      // its end): destroying the stream is what closes it, and gives its peer slot back.
+      stream.destroy();
+    },
   };
 }
 

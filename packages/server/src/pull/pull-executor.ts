@@ -51,7 +51,8 @@ export class PullExecutor implements JobExecutor<'pull'> {
   /**
    * Each server in order until one delivers; a full target falls back once per server. Each
    * request is signed just before it goes out (the signature lives minutes). A job whose entry
-   * left the list (`cancelled`) stops before its next request: the transfer under way finishes.
+   * left the list (`cancelled`) stops before its next request, or while it waits for a peer slot: the
+   * transfer under way finishes.
    */
   private async tryServers(
     job: PullJob,
@@ -73,12 +74,15 @@ export class PullExecutor implements JobExecutor<'pull'> {
       idleTimeoutMs: this.ctx.config.pullIdleTimeout,
       agents: this.agents,
       pacing: this.ctx.pacing,
+      cancelled,
     };
     const attempt = async (server: string): Promise<AttemptResult | null> => {
       if (cancelled.aborted) return null;
       spec.signedLocator = signForPeer(this.ctx.config, job.locator, token);
       trying?.(server);
-      return pullFrom(this.ctx.volumes, server, spec, fetchOpts);
+      const r = await pullFrom(this.ctx.volumes, server, spec, fetchOpts);
+      // Cancelled while it waited for a peer slot (or while the peer failed us): stop here.
+      return r.kind === 'peer' && cancelled.aborted ? null : r;
     };
     const errors: ServerFailure[] = [];
     for (const server of job.servers) {

@@ -12,8 +12,12 @@ export class PeerSlotClient {
 
   constructor(private readonly send: (msg: WorkerToPrimary) => void) {}
 
-  /** Resolves with the slot's release once granted. */
-  acquire(server: string): Promise<() => void> {
+  /**
+   * Resolves with the slot's release once granted. When `cancelled` aborts first (the pull's
+   * entry left the list) the request is withdrawn with a `peer:release` (the primary drops it
+   * from its queue, or frees the slot it granted meanwhile) and the promise rejects.
+   */
+  acquire(server: string, cancelled?: AbortSignal): Promise<() => void> {
     const id = ++this.#next;
     let released = false;
     const release = (): void => {
@@ -21,8 +25,18 @@ export class PeerSlotClient {
       released = true;
       this.send({ type: 'peer:release', id });
     };
-    return new Promise((resolve) => {
-      this.#waiting.set(id, () => resolve(release));
+    return new Promise((resolve, reject) => {
+      if (cancelled?.aborted) return reject(new Error('cancelled before a peer slot was asked for'));
+      const withdraw = (): void => {
+        this.#waiting.delete(id);
+        release();
+        reject(new Error('cancelled while waiting for a peer slot'));
+      };
+      cancelled?.addEventListener('abort', withdraw, { once: true });
+      this.#waiting.set(id, () => {
+        cancelled?.removeEventListener('abort', withdraw);
+        resolve(release);
+      });
       this.send({ type: 'peer:acquire', id, server });
     });
   }

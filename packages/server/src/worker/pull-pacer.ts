@@ -43,8 +43,8 @@ export class PullPacer implements PullPacing {
     return waitMs === 0 && !yielding ? null : this.#wait(waitMs, yielding);
   }
 
-  peerSlot(server: string): Promise<() => void> | null {
-    return this.#perPeerConcurrency > 0 ? this.slots.acquire(server) : null;
+  peerSlot(server: string, cancelled?: AbortSignal): Promise<() => void> | null {
+    return this.#perPeerConcurrency > 0 ? this.slots.acquire(server, cancelled) : null;
   }
 
   figures(): PacingFigures {

@@ -27,7 +27,8 @@ export class YieldGate {
   readonly #histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: SAMPLE_EVERY_MS });
   readonly #timer: NodeJS.Timeout;
   #closed = false;
-  #waiters: Array<() => void> = [];
+  /** Each wait's end (it also clears the wait's timer): a bounded wait that ends leaves the set. */
+  readonly #waiters = new Set<() => void>();
   #throttledMs = 0;
   #lastCheck = Date.now();
 
@@ -41,13 +42,28 @@ export class YieldGate {
     return this.#closed;
   }
 
-  /** Resolves when the gate is open (at once if it is); `maxMs` bounds the wait. */
+  /**
+   * Resolves when the gate is open (at once if it is); `maxMs` bounds the wait. A bounded wait
+   * that times out is forgotten at once: a gate closed for hours (a starved host) while pull
+   * streams wait at it over and over holds only the waits in progress.
+   */
   whenOpen(maxMs = Number.POSITIVE_INFINITY): Promise<void> {
     if (!this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
-      this.#waiters.push(resolve);
-      if (Number.isFinite(maxMs)) setTimeout(resolve, maxMs).unref();
+      let timer: NodeJS.Timeout | undefined;
+      const end = (): void => {
+        this.#waiters.delete(end);
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#waiters.add(end);
+      if (Number.isFinite(maxMs)) timer = setTimeout(end, maxMs).unref();
     });
+  }
+
+  /** Waits in progress at the gate. */
+  get waiting(): number {
+    return this.#waiters.size;
   }
 
   /** Seconds the gate was closed while the worker had pull or trash work. */
@@ -76,8 +92,6 @@ export class YieldGate {
   }
 
   #open(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const resolve of waiters) resolve();
+    for (const end of [...this.#waiters]) end();
   }
 }

@@ -4,7 +4,7 @@ import type { ListBatch, ListKind, ListSnapshot } from './list-wire.js';
 
 interface Upload {
   kind: ListKind;
-  workerIndex: number;
+  workerId: number;
   items: CompactListBuilder;
   /** Why an item could not be held (a broken batch): the commit is refused. */
   broken: string | null;
@@ -21,9 +21,9 @@ export class ListUploads {
   private readonly uploads = new Map<number, Upload>();
   private nextId = 1;
 
-  begin(kind: ListKind, workerIndex: number): number {
+  begin(kind: ListKind, workerId: number): number {
     const id = this.nextId++;
-    this.uploads.set(id, { kind, workerIndex, items: new CompactListBuilder(kind), broken: null, serverLists: [] });
+    this.uploads.set(id, { kind, workerId, items: new CompactListBuilder(kind), broken: null, serverLists: [] });
     return id;
   }
 
@@ -50,13 +50,13 @@ export class ListUploads {
     return { kind: upload.kind, items: upload.items.finish(), serverLists: upload.serverLists, acceptedAt: Date.now() };
   }
 
-  /** Worker `workerIndex` gave up upload `uploadId` (its list was refused mid-stream): drop it. */
-  abort(uploadId: number, workerIndex: number): void {
-    if (this.uploads.get(uploadId)?.workerIndex === workerIndex) this.uploads.delete(uploadId);
+  /** Worker process `workerId` gave up upload `uploadId` (its list was refused mid-stream, or its client left): drop it. */
+  abort(uploadId: number, workerId: number): void {
+    if (this.uploads.get(uploadId)?.workerId === workerId) this.uploads.delete(uploadId);
   }
 
-  /** A worker died: its unfinished uploads are dropped. */
-  dropWorker(workerIndex: number): void {
-    for (const [id, upload] of this.uploads) if (upload.workerIndex === workerIndex) this.uploads.delete(id);
+  /** Worker process `workerId` is gone: its unfinished uploads are dropped. */
+  dropWorker(workerId: number): void {
+    for (const [id, upload] of this.uploads) if (upload.workerId === workerId) this.uploads.delete(id);
   }
 }
