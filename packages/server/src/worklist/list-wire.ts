@@ -64,10 +64,9 @@ export type JobSpec =
   | { kind: 'pull'; locator: string; servers: string[]; volume: string; pinned: boolean }
   | { kind: 'trash'; locator: string; blockMtime: string; volume: string };
 
-/** What a worker reports for every job it was given. */
 /**
- * How a job ended. `cancelled`: its entry left the list before the job was through (a replace or
- * clear): neither done nor failed, like the entries of that list never started. `servers`: a
+ * What a worker reports for every job it was given: how it ended. `cancelled`: its entry left
+ * the list before the job was through (a replace or clear): neither done nor failed, like the entries of that list never started. `servers`: a
  * pull that failed on every server, each one's reason (the recent-failures table shows them).
  */
 export type JobOutcome =
