@@ -2,11 +2,9 @@
  * GET /pull, GET /trash and POST /KIND/pause|resume on a real keepstore, typed as the server
  * answers them (README "Pull lists", Watching and steering a list).
  */
-import type { ListProgressReport, PauseState } from '../../packages/server/src/list-progress.ts';
+import type { ListName, ListProgressReport, PauseState } from '../../packages/server/src/list-progress.ts';
 import { adminHeaders, type Keepstore } from './keepstore-process.ts';
 import { send } from './pull-helpers.ts';
-
-export type ListName = 'pull' | 'trash';
 
 export async function listProgress(ks: Keepstore, kind: ListName = 'pull'): Promise<ListProgressReport> {
   const res = await send(`${ks.url}/${kind}`, 'GET', undefined, adminHeaders);

@@ -27,7 +27,7 @@ export interface RedisServer {
 
 const BINARY = process.env['REDIS_SERVER'] ?? 'redis-server';
 
-export function assertInstalled(): void {
+function assertInstalled(): void {
   const probe = spawnSync(BINARY, ['--version'], { encoding: 'utf8' });
   if (probe.error) {
     throw new Error(

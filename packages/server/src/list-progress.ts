@@ -5,7 +5,8 @@
  */
 
 /** The two lists, as the HTTP paths name them (worklist/'s ListKind is this type). */
-export type ListName = 'pull' | 'trash';
+export const LIST_NAMES = ['pull', 'trash'] as const;
+export type ListName = (typeof LIST_NAMES)[number];
 
 /** One server's reason for not delivering a block. */
 export interface ServerFailure {

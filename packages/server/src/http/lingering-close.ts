@@ -2,9 +2,9 @@ import type { Socket } from 'node:net';
 import type { Request, Response } from 'express';
 
 /** Longest a refused body is read and discarded after the answer (nginx: lingering_time). */
-export const LINGER_MAX_MS = 30_000;
+const LINGER_MAX_MS = 30_000;
 /** Longest wait for more of it (nginx: lingering_timeout). */
-export const LINGER_IDLE_MS = 5_000;
+const LINGER_IDLE_MS = 5_000;
 
 /**
  * Answer a request without reading its body: when it has one, close the connection after the
@@ -36,7 +36,8 @@ function lingerThenClose(socket: Socket): void {
   socket.once('close', () => clearTimeout(deadline));
 }
 
-function hasBody(req: Request): boolean {
+/** The request says it carries a body (a length other than 0, or chunked). */
+export function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

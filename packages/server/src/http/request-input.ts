@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { BadRequestError } from '../errors.js';
+import { hasBody } from './lingering-close.js';
 
 /**
  * A query parameter other than `api_token` on a request that takes none: 400 naming it, so a
@@ -19,8 +20,5 @@ export function refuseQuery(req: Request): void {
  */
 export function refuseInput(req: Request): void {
   refuseQuery(req);
-  const length = req.get('Content-Length');
-  if ((length !== undefined && length !== '0') || req.get('Transfer-Encoding') !== undefined) {
-    throw new BadRequestError(`${req.method} ${req.path} takes no body`);
-  }
+  if (hasBody(req)) throw new BadRequestError(`${req.method} ${req.path} takes no body`);
 }

@@ -34,15 +34,16 @@ export class RequestLimiter {
   /**
    * Ask for a slot. 'run': the slot is taken, go on. 'queued': `start` is called when a slot
    * is handed over (the slot is then taken on the caller's behalf). 'rejected': nothing taken.
-   * `background`: queue behind every client (both lanes share maxQueued).
+   * `background`: queue behind every client (both lanes share maxQueued); a function is asked
+   * only when the request has to queue (telling a peer's pull from a client reads its token).
    */
-  enter(start: () => void, background = false): Admission {
+  enter(start: () => void, background: boolean | (() => boolean) = false): Admission {
     if (this.#active < this.maxActive) {
       this.#active++;
       return { kind: 'run' };
     }
     if (this.#waiting.size + this.#background.size >= this.maxQueued) return { kind: 'rejected' };
-    const lane = background ? this.#background : this.#waiting;
+    const lane = (typeof background === 'function' ? background() : background) ? this.#background : this.#waiting;
     lane.add(start);
     return { kind: 'queued', ticket: { cancel: () => void lane.delete(start) } };
   }

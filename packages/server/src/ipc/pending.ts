@@ -36,6 +36,8 @@ export type RequestOptions<Peer> = { onGone: PeerGone } & (
 export class PendingRequests<Peer, Reply> {
   #nextId = 1;
   readonly #pending = new Map<number, Entry<Peer, Reply>>();
+  /** Requests waiting on each peer (waitingOn is asked on every dispatch: no scan of #pending). */
+  readonly #waitingCount = new Map<Peer, number>();
   /** Set once the channel is gone: every later request fails at once instead of timing out. */
   #closedBy: Error | null = null;
 
@@ -60,9 +62,11 @@ export class PendingRequests<Peer, Reply> {
           ? null
           : setTimeout(() => {
               const silent = [...(this.#pending.get(id)?.waiting ?? reached)];
+              for (const peer of silent) this.#countWaiting(peer, -1);
               this.#pending.delete(id);
               reject(opts.timedOut(silent));
             }, opts.timeoutMs);
+      for (const peer of reached) this.#countWaiting(peer, 1);
       this.#pending.set(id, { waiting: new Set(reached), replies: [], onGone: opts.onGone, resolve, reject, timer });
     });
   }
@@ -71,6 +75,7 @@ export class PendingRequests<Peer, Reply> {
   answer(id: number, peer: Peer, reply: Reply): void {
     const entry = this.#pending.get(id);
     if (!entry?.waiting.delete(peer)) return;
+    this.#countWaiting(peer, -1);
     entry.replies.push(reply);
     if (entry.waiting.size === 0) this.#settle(id, entry, null);
   }
@@ -89,6 +94,7 @@ export class PendingRequests<Peer, Reply> {
     const failed: number[] = [];
     for (const [id, entry] of [...this.#pending]) {
       if (!entry.waiting.delete(peer)) continue;
+      this.#countWaiting(peer, -1);
       if (entry.onGone === 'fail') {
         failed.push(id);
         this.#settle(id, entry, err);
@@ -99,9 +105,7 @@ export class PendingRequests<Peer, Reply> {
 
   /** How many requests wait on an answer from `peer` (a worker's jobs in flight: its credit). */
   waitingOn(peer: Peer): number {
-    let count = 0;
-    for (const entry of this.#pending.values()) if (entry.waiting.has(peer)) count++;
-    return count;
+    return this.#waitingCount.get(peer) ?? 0;
   }
 
   /** The channel itself is gone: fail every request in flight, and every later one. */
@@ -112,8 +116,15 @@ export class PendingRequests<Peer, Reply> {
 
   #settle(id: number, entry: Entry<Peer, Reply>, err: Error | null): void {
     this.#pending.delete(id);
+    for (const peer of entry.waiting) this.#countWaiting(peer, -1);
     if (entry.timer) clearTimeout(entry.timer);
     if (err) entry.reject(err);
     else entry.resolve(entry.replies);
+  }
+
+  #countWaiting(peer: Peer, delta: number): void {
+    const n = (this.#waitingCount.get(peer) ?? 0) + delta;
+    if (n > 0) this.#waitingCount.set(peer, n);
+    else this.#waitingCount.delete(peer);
   }
 }

@@ -10,7 +10,7 @@ export interface CorruptCopyReporter {
 }
 
 /** What happened to a corrupt copy once found (the `action` of the log line). */
-export type CorruptCopyAction = 'replaced' | 'trashed' | 'left in place' | 'pulling a good copy';
+type CorruptCopyAction = 'replaced' | 'trashed' | 'left in place' | 'pulling a good copy';
 
 /**
  * The one report of a stored copy found corrupt (its bytes do not hash to its name): one log

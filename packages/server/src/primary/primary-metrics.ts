@@ -1,6 +1,7 @@
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ConfigSource } from '../config/config-source.js';
 import type { Workers } from '../ipc/workers.js';
+import type { ListName } from '../list-progress.js';
 import type { QueueStats, WorkerStatus } from '../status.js';
 import { volumesOf } from '../volume/create-volume.js';
 import { freeBytesOrNull } from '../volume/free-space.js';
@@ -75,7 +76,7 @@ export class PrimaryMetrics {
     return { text: await merged.metrics(), contentType: merged.contentType };
   }
 
-  #queueMetrics(kind: 'pull' | 'trash', stats: () => QueueFigures): void {
+  #queueMetrics(kind: ListName, stats: () => QueueFigures): void {
     const registers = [this.registry];
     const gauge = (name: string, help: string, read: (q: QueueFigures) => number): void => {
       new Gauge({

@@ -6,7 +6,7 @@ import https from 'node:https';
  * peer's own `Keep-Alive: timeout=N` hint minus a second, so we close first rather than reuse a
  * connection the peer is closing.
  */
-export const PEER_IDLE_CLOSE_MS = 4000;
+const PEER_IDLE_CLOSE_MS = 4000;
 
 /**
  * The keep-alive connections one worker keeps to its peers: consecutive pulls from a peer reuse

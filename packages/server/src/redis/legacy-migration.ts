@@ -1,4 +1,5 @@
 import { Cluster } from 'ioredis';
+import { LIST_NAMES } from '../list-progress.js';
 import type { ListKind } from '../worklist/list-wire.js';
 import { readCurrentList } from './list-reader.js';
 import { ListWriter } from './list-writer.js';
@@ -23,7 +24,7 @@ export interface Migrated {
 export async function migrateLegacyLayout(client: RedisClient, prefix: string, uuid: string): Promise<Migrated[]> {
   if (client instanceof Cluster) return [];
   const moved: Migrated[] = [];
-  for (const kind of ['pull', 'trash'] as const) {
+  for (const kind of LIST_NAMES) {
     const legacy = legacyListKeys(prefix, uuid, kind);
     if ((await client.exists(legacy.current, legacy.generations)) === 0) continue;
     const keys = listKeys(prefix, uuid, kind);

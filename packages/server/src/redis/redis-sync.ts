@@ -2,7 +2,7 @@ import type { KeepstoreConfig } from '../config/config.js';
 import type { WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/logger.js';
-import { KIND_NAMES } from '../worklist/list-kinds.js';
+import { LIST_NAMES } from '../list-progress.js';
 import type { ListKind } from '../worklist/list-wire.js';
 import type { WorkLists } from '../worklist/work-lists.js';
 import { Heartbeat } from './heartbeat.js';
@@ -105,7 +105,7 @@ export class RedisSync {
         return refusal;
       }
       if (this.claimed) {
-        await this.pauses.sync(KIND_NAMES); // before any worker can take a job of a paused list
+        await this.pauses.sync(LIST_NAMES); // before any worker can take a job of a paused list
         await Promise.all([this.resumeAll(), this.limitsStore?.connected(false)]);
       }
     }
@@ -129,7 +129,7 @@ export class RedisSync {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.claimRetry) clearTimeout(this.claimRetry);
-    await Promise.all(KIND_NAMES.map((kind) => this.persisters[kind].stop()));
+    await Promise.all(LIST_NAMES.map((kind) => this.persisters[kind].stop()));
     await this.heartbeat.stop();
     await this.conn.close();
   }
@@ -184,9 +184,9 @@ export class RedisSync {
       }
       if (!this.claimed) return;
     }
-    await this.pauses.sync(KIND_NAMES);
+    await this.pauses.sync(LIST_NAMES);
     await Promise.all([this.resumeAll(), this.limitsStore?.connected(recovered)]);
-    for (const kind of KIND_NAMES) {
+    for (const kind of LIST_NAMES) {
       const p = this.persisters[kind];
       if (p.known && (recovered || p.needsSync)) p.sync();
     }
@@ -200,7 +200,7 @@ export class RedisSync {
 
   private async resumeUnknown(): Promise<void> {
     await this.migrateOnce();
-    for (const kind of KIND_NAMES) {
+    for (const kind of LIST_NAMES) {
       if (this.persisters[kind].known) continue;
       try {
         await this.resume(kind);

@@ -37,7 +37,7 @@ export type PlacementRefusal = 'unknown-mount' | 'read-only' | 'full';
 export type Placement<V> = { targets: V[] } | { refused: PlacementRefusal };
 
 /** Is `free` bytes room for a block of `size` (null: unknown size, the margin only)? */
-export function hasRoom(free: number | null | undefined, size: number | null): boolean {
+function hasRoom(free: number | null | undefined, size: number | null): boolean {
   return free === null || free === undefined || free >= (size ?? 0) + FREE_SPACE_MARGIN;
 }
 

@@ -132,7 +132,11 @@ export class Dispatcher {
   /** Jobs in flight per worker index, for /status.json. */
   runningByWorker(): Map<number, Job<ListItem>[]> {
     const byIndex = new Map<number, Job<ListItem>[]>();
-    for (const { index, job } of this.sent.values()) byIndex.set(index, [...(byIndex.get(index) ?? []), job]);
+    for (const { index, job } of this.sent.values()) {
+      const jobs = byIndex.get(index);
+      if (jobs) jobs.push(job);
+      else byIndex.set(index, [job]);
+    }
     return byIndex;
   }
 

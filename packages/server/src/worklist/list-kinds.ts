@@ -5,5 +5,3 @@ import { TRASH_KIND } from './trash-kind.js';
 
 /** The record of each list kind (see ListKindSpec): every stage looks its kind up here. */
 export const LIST_KINDS: { readonly [K in ListKind]: ListKindSpec } = { pull: PULL_KIND, trash: TRASH_KIND };
-
-export const KIND_NAMES: readonly ListKind[] = ['pull', 'trash'];

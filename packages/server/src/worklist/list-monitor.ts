@@ -6,9 +6,9 @@ import { RateWindow } from './rate-window.js';
 import type { Job } from './work-list.js';
 
 /** The rates are measured over this many seconds. */
-export const RATE_WINDOW_SECONDS = 30;
+const RATE_WINDOW_SECONDS = 30;
 /** Rows of the recent-failures table. */
-export const FAILURES_KEPT = 1000;
+const FAILURES_KEPT = 1000;
 
 /**
  * Watches one list's dispatcher for GET /pull, GET /trash, /status.json and the heartbeat: the
@@ -37,7 +37,7 @@ export class ListMonitor {
   /** The summary /status.json, the heartbeat and `keepstore fleet` show. */
   figures(now = Date.now()): ProgressFigures {
     this.follow(now);
-    const total = this.dispatcher.list.stats().listSize;
+    const total = this.dispatcher.list.size;
     const rates = this.rate.rates(now);
     const left = Math.max(0, total - this.done - this.failed);
     const running = this.dispatcher.isEnabled && !this.dispatcher.isPaused;

@@ -192,6 +192,11 @@ export class WorkList<E> {
     };
   }
 
+  /** Entries in the current list (stats().listSize without its walk over the jobs in flight). */
+  get size(): number {
+    return this.entries.length;
+  }
+
   /** The entries in flight (for status pages). */
   running(): Array<Job<E>> {
     return [...this.inFlight.values()];

@@ -3,9 +3,9 @@ import { limitsOf } from '../config/limits.js';
 import type { QueueStats, WorkerStatus } from '../status.js';
 import type { WorkerExit, WorkersView as WorkerPool } from '../ipc/workers.js';
 import type { Logger } from '../log/logger.js';
-import type { ListProgressReport, ProgressFigures } from '../list-progress.js';
+import { LIST_NAMES, type ListProgressReport, type ProgressFigures } from '../list-progress.js';
 import { Dispatcher, type LimitsSource } from './dispatcher.js';
-import { KIND_NAMES, LIST_KINDS } from './list-kinds.js';
+import { LIST_KINDS } from './list-kinds.js';
 import { itemLocator, type JobOutcome, type ListBatch, type ListKind, type ListSnapshot } from './list-wire.js';
 import { ListMonitor } from './list-monitor.js';
 import { ListUploads } from './list-uploads.js';
@@ -60,12 +60,12 @@ export class WorkLists {
   /** A new config (SIGHUP): volumes and trash switch may have changed. */
   reconfigure(config: KeepstoreConfig): void {
     this.space.setVolumes(config.volumes);
-    for (const kind of KIND_NAMES) this.dispatchers[kind].setEnabled(LIST_KINDS[kind].enabled(config));
+    for (const kind of LIST_NAMES) this.dispatchers[kind].setEnabled(LIST_KINDS[kind].enabled(config));
   }
 
   /** The limits in force changed: a raised concurrency takes effect at once. */
   limitsChanged(): void {
-    for (const kind of KIND_NAMES) this.dispatchers[kind].pump();
+    for (const kind of LIST_NAMES) this.dispatchers[kind].pump();
   }
 
   /** Follow which worker processes have pulls in flight (see Dispatcher.onBusy). */
@@ -82,7 +82,7 @@ export class WorkLists {
    * list of `generation` (see generation()). Synchronous and on the hot path: keep it O(1).
    */
   onEntryFinished(listener: (kind: ListKind, generation: number, ordinal: number) => void): void {
-    for (const kind of KIND_NAMES)
+    for (const kind of LIST_NAMES)
       this.dispatchers[kind].list.onEntryFinished((generation, ordinal) => listener(kind, generation, ordinal));
   }
 
@@ -122,7 +122,7 @@ export class WorkLists {
    */
   forgetWorker(workerId: number, how: WorkerExit): void {
     this.uploads.dropWorker(workerId);
-    for (const kind of KIND_NAMES) this.dispatchers[kind].takeBack(workerId, how);
+    for (const kind of LIST_NAMES) this.dispatchers[kind].takeBack(workerId, how);
   }
 
   /** Commit an upload: the new list replaces the current one whole. Returns its size. */

@@ -7,7 +7,7 @@ import { awaitsContinue } from '../server.js';
 import { redactPath } from './access-log.js';
 
 /** Bytes a client must move (either way) within each idle window to count as progressing. */
-export const PROGRESS_BYTES = 64 * 1024;
+const PROGRESS_BYTES = 64 * 1024;
 
 /**
  * Cuts a request whose client makes no progress for `idleMs` while the server waits on it:

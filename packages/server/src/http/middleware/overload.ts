@@ -43,14 +43,17 @@ export function overloadGuard(
       limiter.release();
       leave();
     };
-    const admission = limiter.enter(() => {
-      if (res.closed) {
-        release(); // gone in the same tick the slot was handed over
-        return;
-      }
-      res.once('close', release);
-      next();
-    }, background(req));
+    const admission = limiter.enter(
+      () => {
+        if (res.closed) {
+          release(); // gone in the same tick the slot was handed over
+          return;
+        }
+        res.once('close', release);
+        next();
+      },
+      () => background(req),
+    );
     switch (admission.kind) {
       case 'run':
         res.once('close', release);

@@ -1,10 +1,8 @@
 import { Router } from 'express';
-import type { ListName } from '../../list-progress.js';
+import { LIST_NAMES } from '../../list-progress.js';
 import { requireToken } from '../middleware/auth.js';
 import type { AppContext } from '../app-context.js';
 import { refuseInput } from '../request-input.js';
-
-const LISTS: readonly ListName[] = ['pull', 'trash'];
 
 /**
  * Operator control of the pull and trash lists (admin): GET /pull and GET /trash report the
@@ -15,7 +13,7 @@ const LISTS: readonly ListName[] = ['pull', 'trash'];
 export function listControlRoutes(ctx: AppContext): Router {
   const router = Router();
   const admin = requireToken(ctx.config.systemRootToken);
-  for (const kind of LISTS) {
+  for (const kind of LIST_NAMES) {
     router.get(`/${kind}`, admin, async (req, res) => {
       refuseInput(req);
       res.json(await ctx.primary.listProgress(kind));

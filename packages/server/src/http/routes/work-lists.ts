@@ -17,7 +17,7 @@ import type { AppContext } from '../app-context.js';
  * reading it still takes a worker's time: a body this long holds about 4 million typical
  * entries (see maxListEntries), and anything longer is refused.
  */
-export const MAX_LIST_BYTES = constants.MAX_STRING_LENGTH;
+const MAX_LIST_BYTES = constants.MAX_STRING_LENGTH;
 
 /** Entries shown by the debug log line `KIND list entries`. */
 const DEBUG_ENTRIES = 1000;
@@ -52,11 +52,18 @@ async function* validatedEntries<E>(req: Request, validate: ListValidator<E>, ma
   }
 }
 
-/** `entries` passed through, the first DEBUG_ENTRIES of them logged at debug level as `show` has them. */
-async function* debugLogged<E>(ctx: AppContext, kind: string, entries: AsyncIterable<E[]>, show: (e: E) => unknown): AsyncGenerator<E[]> {
+/**
+ * `entries` passed through, the first DEBUG_ENTRIES of them logged at debug level as `show` has
+ * them; `entries` themselves (no extra step per run) when debug is off.
+ */
+function debugLogged<E>(ctx: AppContext, kind: string, entries: AsyncIterable<E[]>, show: (e: E) => unknown): AsyncIterable<E[]> {
+  return ctx.log.isDebugEnabled() ? logFirst(ctx, kind, entries, show) : entries;
+}
+
+async function* logFirst<E>(ctx: AppContext, kind: string, entries: AsyncIterable<E[]>, show: (e: E) => unknown): AsyncGenerator<E[]> {
   let shown = 0;
   for await (const run of entries) {
-    if (shown < DEBUG_ENTRIES && ctx.log.isDebugEnabled()) {
+    if (shown < DEBUG_ENTRIES) {
       const part = run.slice(0, DEBUG_ENTRIES - shown);
       shown += part.length;
       ctx.log.debug(`${kind} list entries`, { entries: part.map(show) });
