@@ -72,7 +72,6 @@ export function createApp(
  * the path is then the locator as it is, with nothing to decode.
  */
 const BLOCK_PATH = /^\/[0-9a-f]{32}(?:\+[^/%]*)?$/;
-const BLOCK_METHODS = new Set(['GET', 'HEAD', 'PUT']);
 
 /**
  * Runs a block request through `admitted` (the overload guard, the idle timeout) and its
@@ -82,7 +81,7 @@ const BLOCK_METHODS = new Set(['GET', 'HEAD', 'PUT']);
  */
 function blockRequestsFirst(admitted: readonly RequestHandler[], handlers: BlockHandlers): RequestHandler {
   return (req, res, next) => {
-    const handler = BLOCK_METHODS.has(req.method) ? handlers[req.method as keyof BlockHandlers] : undefined;
+    const handler = Object.hasOwn(handlers, req.method) ? handlers[req.method as keyof BlockHandlers] : undefined;
     const path = req.path;
     if (!handler || !BLOCK_PATH.test(path)) {
       next();
