@@ -133,6 +133,8 @@ test('a worker restart is counted and scrapes keep working through it', async ()
   // connection the victim had accepted when it died is reset: only that is retried.
   const statuses: number[] = [];
   const listeningSeen: number[] = [];
+  // On a timeout, say what the scrapes saw (a restart never counted, or a worker never back).
+  const seen = () => `statuses ${statuses.join(',')}; listening ${listeningSeen.join(',')}`;
   const m = await waitFor(
     async () => {
       // The client timeout only keeps a lost connection from hanging the test: it is longer than
@@ -149,7 +151,9 @@ test('a worker restart is counted and scrapes keep working through it', async ()
     },
     30_000,
     'the restart to be counted and the worker to listen again',
-  );
+  ).catch((err: Error) => {
+    throw new Error(`${err.message} (${seen()})`);
+  });
   assert.deepEqual(
     statuses.filter((code) => code !== 200),
     [],
